@@ -1,0 +1,5 @@
+import sys
+
+from dopt.cli import main
+
+sys.exit(main())

@@ -216,9 +216,9 @@ def _registry_names() -> list[str]:
 # The documented -O levels (docs/DESIGN.md explains the order).
 OPT_LEVELS: dict[str, str] = {
     "0": "noop",
-    "1": "cleanup,fuse",
-    "2": "reorder,split,lower,cleanup,fuse",
-    "3": "reorder,split,lower,cleanup<mounts>,fuse",
+    "1": "fuse,cleanup",
+    "2": "reorder,split,lower,fuse,cleanup<no-recommends>",
+    "3": "reorder,split,lower<distroless>,fuse,cleanup<no-recommends;mounts>",
 }
 
 

@@ -15,6 +15,9 @@ from types import ModuleType
 # Module names in registry order. Imported on demand: the CLI only loads the passes it runs.
 PASS_MODULES: tuple[str, ...] = (
     "noop",
+    "cleanup",
+    "fuse",
+    "lower",
 )
 
 

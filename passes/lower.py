@@ -80,6 +80,11 @@ _SYSTEM_MANAGERS = frozenset({"apt", "apk", "yum", "dnf", "microdnf", "tdnf", "z
 
 
 def run(df, ctx):
+    variant = ctx.option("variant", "slim")
+    if variant not in ("slim", "alpine"):
+        from dopt.errors import UsageError
+
+        raise UsageError(f"lower<variant={variant}>: expected slim or alpine")
     if not df.stages:
         return df
     from dopt.variables import resolve_stages
@@ -101,11 +106,6 @@ def run(df, ctx):
         return df
 
     facts = _Facts.collect(df, resolved, chain)
-    variant = ctx.option("variant", "slim")
-    if variant not in ("slim", "alpine"):
-        from dopt.errors import UsageError
-
-        raise UsageError(f"lower<variant={variant}>: expected slim or alpine")
     attempts = (["distroless"] if ctx.option("distroless", False) else []) + \
         (["alpine"] if variant == "alpine" else []) + ["slim"]
 

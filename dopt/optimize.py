@@ -148,8 +148,12 @@ def optimize(request: OptimizeRequest, *, engine=None, progress: Progress | None
     from dopt.frontend import parse_text
     from dopt.pipeline import level_pipeline, parse_pipeline
 
+    from dopt.files import same_file
+
     say = progress or (lambda message: None)
     path = str(request.dockerfile)
+    if request.output and same_file(str(request.output), path):
+        raise UsageError(f"-o {request.output} is the input file; write the optimized Dockerfile elsewhere")
     text = read_dockerfile(path)
     original_df = parse_text(text, path=path)
     context = Path(request.context) if request.context else Path(path).resolve().parent

@@ -43,6 +43,10 @@ from attrs import define, field
 TOOLING_PYTHON = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources", "pkg_resources"})
 SKIP_PARTS = ("__pycache__", ".git", ".cache", ".npm")
 SKIP_SUFFIXES = (".pyc", ".pyo")
+# Environment that changes how a program behaves, never allowed to differ even when it came
+# from the base image (docker-library/python#570 dropped LANG and text I/O broke, B68).
+BEHAVIOURAL_ENV = frozenset({"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONIOENCODING",
+                             "PYTHONUTF8", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"})
 
 
 @define
@@ -64,6 +68,7 @@ class VerificationPlan:
     smoke: list = field(factory=list)       # SmokeCommand or list[str]
     http: list[HttpCheck] = field(factory=list)
     paths: list[str] = field(factory=list)   # file trees to compare
+    env_may_differ: list[str] = field(factory=list)
     check_config: bool = True
     check_packages: bool = True
     original_base: str | None = None
@@ -147,17 +152,33 @@ def compare_config(engine, original: str, optimized: str, plan: VerificationPlan
         va, vb = a.get(key) or None, b.get(key) or None
         checks.append(Check("config", key, va == vb, "" if va == vb else f"original {va!r}, optimized {vb!r}"))
     env_a, env_b = _env(a), _env(b)
+    # What the original's base image brought (not the Dockerfile): toolchain settings of a
+    # builder image (GOPATH, /go/bin on PATH) may go when the runtime base changes; locale and
+    # time-zone settings may not (B68).
+    base_env = _env(_config_or_empty(engine, plan.original_base)) if plan.original_base else {}
+    base_changed = plan.original_base != plan.optimized_base
     problems = []
     for key, value in env_a.items():
         if key == "PATH":
             continue
+        inherited = base_changed and base_env.get(key) == value and key not in BEHAVIOURAL_ENV
+        if key not in env_b or env_b[key] != value:
+            if inherited or key in plan.env_may_differ:
+                warnings.append(f"{key} from the original base image is "
+                                f"{'gone' if key not in env_b else 'different'} in the optimized image")
+                continue
         if key not in env_b:
             problems.append(f"{key} missing (original {key}={value})")
         elif env_b[key] != value:
             problems.append(f"{key}: original {value!r}, optimized {env_b[key]!r}")
     path_a = [p for p in env_a.get("PATH", "").split(":") if p]
     path_b = [p for p in env_b.get("PATH", "").split(":") if p]
-    if not _is_subsequence(path_a, path_b):
+    base_path = set(base_env.get("PATH", "").split(":")) if base_changed else set()
+    dropped = [p for p in path_a if p not in path_b and p in base_path]
+    if dropped:
+        warnings.append(f"PATH entries of the original base image dropped: {':'.join(dropped)}")
+    kept_a = [p for p in path_a if p not in dropped]
+    if "PATH" not in plan.env_may_differ and not _is_subsequence(kept_a, path_b):
         problems.append(f"PATH lost entries: original {env_a.get('PATH')!r}, optimized {env_b.get('PATH')!r}")
     extra = sorted(set(env_b) - set(env_a))
     if extra:
@@ -171,6 +192,13 @@ def compare_config(engine, original: str, optimized: str, plan: VerificationPlan
     checks.append(Check("config", "Labels", labels_a == labels_b,
                         "" if labels_a == labels_b else f"original {labels_a}, optimized {labels_b}"))
     return checks
+
+
+def _config_or_empty(engine, ref: str) -> dict:
+    try:
+        return _config(engine, ref)
+    except Exception:  # the base is not on this engine: nothing is known to be inherited
+        return {}
 
 
 def _is_subsequence(needle: list[str], hay: list[str]) -> bool:
@@ -196,10 +224,11 @@ def _own_labels(engine, config: dict, base: str | None) -> dict:
 
 
 def _smoke(engine, original: str, optimized: str, cmd: SmokeCommand, timeout: float) -> Check:
-    name = cmd.name or " ".join(cmd.argv)
+    name = cmd.name or " ".join(cmd.argv) or "the image's CMD"
     try:
-        ra = engine.run(original, cmd.argv, timeout=timeout)
-        rb = engine.run(optimized, cmd.argv, timeout=timeout)
+        # an empty argv runs the image's own CMD
+        ra = engine.run(original, cmd.argv or None, timeout=timeout)
+        rb = engine.run(optimized, cmd.argv or None, timeout=timeout)
     except Exception as e:  # an engine error is a failed check, with its reason
         return Check("smoke", name, False, f"could not run: {e}")
     if ra.exit_code != rb.exit_code:

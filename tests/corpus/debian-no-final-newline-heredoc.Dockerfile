@@ -1,0 +1,5 @@
+# syntax=docker/dockerfile:1
+FROM debian:bookworm-slim
+RUN <<EOF
+echo last heredoc
+EOF

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+SHELL /bin/bash -o pipefail -c
+RUN curl -fsSL https://example.com/install.sh | bash

@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim builder
+RUN apt-get update

@@ -1,0 +1,5 @@
+FROM golang:1.23
+ENV CGO_ENABLED=0 \
+    GOFLAGS=-trimpath \
+    GOAMD64
+RUN go build ./...

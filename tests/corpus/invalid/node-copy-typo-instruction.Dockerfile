@@ -1,0 +1,4 @@
+FROM node:20
+WORKDIR /app
+COPPY package.json ./
+RUN npm ci

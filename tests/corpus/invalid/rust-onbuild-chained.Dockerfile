@@ -1,0 +1,2 @@
+FROM rust:1.81
+ONBUILD ONBUILD RUN cargo build --release

@@ -1,0 +1,3 @@
+# escape=`
+# escape=\
+FROM mcr.microsoft.com/windows/servercore:ltsc2022

@@ -470,6 +470,12 @@ def compare_files(engine, original: str, optimized: str, paths: list[str]) -> Ch
         return Check("files", name, False, f"could not read the images: {e}")
     a = {k: v for k, v in a.items() if not _skip(k)}
     b = {k: v for k, v in b.items() if not _skip(k)}
+    # a path the original does not have at all is a new layout (a venv at /opt/venv where the
+    # original used system site-packages): the packages check covers it, not the files check
+    new_layout = [p for p in paths if not any(_under(k, [p]) for k in a)]
+    b = {k: v for k, v in b.items() if not _under(k, new_layout)}
+    checked = [p for p in paths if p not in new_layout]
+    name = ", ".join(checked) if checked else name
     changed = sorted(k for k in b if k in a and a[k] != b[k])
     added = sorted(k for k in b if k not in a)
     missing = sorted(k for k in a if k not in b and "/node_modules/" not in k)
@@ -482,4 +488,7 @@ def compare_files(engine, original: str, optimized: str, paths: list[str]) -> Ch
         problems.append(f"{len(added)} files only in the optimized image: {', '.join(added[:5])}")
     if not a and not b:
         problems.append("no files found under the checked paths in either image")
-    return Check("files", name, not problems, "; ".join(problems) or f"{len(b)} files equal")
+    detail = "; ".join(problems) or f"{len(b)} files equal"
+    if new_layout and not problems:
+        detail += f" ({', '.join(new_layout)} not in the original: a new layout, checked through packages)"
+    return Check("files", name, not problems, detail)

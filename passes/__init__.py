@@ -18,6 +18,8 @@ PASS_MODULES: tuple[str, ...] = (
     "cleanup",
     "fuse",
     "lower",
+    "split",
+    "reorder",
 )
 
 

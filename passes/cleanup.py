@@ -231,7 +231,7 @@ def _clean_run(ins: Run, later, derived, ctx) -> Run:
         if manager not in managers:
             continue
         mgr_ops = [op for op in ops if op.manager == manager]
-        if any(op.action in ("clean", "cache-clean", "prune") for op in mgr_ops):
+        if any(op.action in ("clean", "cache-clean") for op in mgr_ops):
             continue
         if not any(op.action in ("install", "ci", "create") for op in mgr_ops):
             continue

@@ -35,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dump-graph", metavar="FILE", help="write the dependency graph of the input as DOT")
     p.add_argument("--print-pipeline", action="store_true", help="print the normalized pipeline and exit")
     p.add_argument("--list-passes", action="store_true", help="list the registered passes and exit")
+    p.add_argument("--context", metavar="DIR",
+                   help="the build context, read by passes that check files (default: the Dockerfile's folder)")
     p.add_argument("-r", "--runtime-deps", action="append", default=[], metavar="PKG",
                    help="a system package the runtime stage needs (repeatable)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="show the passes' diagnostics")
@@ -80,7 +82,14 @@ def run(args) -> int:
         from dopt.analysis.graph import build_graph, to_dot
 
         write_atomic(args.dump_graph, to_dot(build_graph(df)))
+    import os
+
+    context = args.context or (os.path.dirname(os.path.abspath(args.file)) if args.file != "-" else None)
+    if args.context and not os.path.isdir(args.context):
+        raise UsageError(f"--context {args.context}: not a directory")
     settings = {"runtime_deps": list(args.runtime_deps), "path": args.file}
+    if context:
+        settings["context_dir"] = context
     result = run_pipeline(df, pipeline, settings=settings)
 
     _print_dumps(args, result, df)

@@ -1,0 +1,10 @@
+FROM maven:3.9-eclipse-temurin-17
+ARG SKIP_TESTS=true
+ENV JAVA_OPTS="-Xmx512m"
+WORKDIR /build
+COPY pom.xml .
+RUN mvn -B dependency:go-offline
+COPY src ./src
+RUN mvn -B package -DskipTests=$SKIP_TESTS
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/build/target/app.jar"]

@@ -91,7 +91,10 @@ class PipelineSyntaxError(UsageError):
     pass
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][\w-]*)|(?P<punct>[<>(),;=])|(?P<num>\d+))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<name>[A-Za-z_][\w-]*)(?![^\s<>(),;=])|(?P<punct>[<>(),;=])|(?P<num>\d+)(?![^\s<>(),;=])"
+    r"|(?P<word>[^\s<>(),;=]+))"
+)
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:

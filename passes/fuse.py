@@ -51,7 +51,7 @@ PRESERVES = ("stages",)
 def run(df, ctx):
     shells = stage_shells(df)
     for index, stage in enumerate(df.stages):
-        new_instructions = _fuse_stage(list(stage.instructions), shells[index], ctx)
+        new_instructions = _fuse_stage(list(stage.instructions), shells[index], ctx, index, stage)
         if tuple(new_instructions) != stage.instructions:
             df = replace_stage(df, index, stage.edit(instructions=tuple(new_instructions)))
     return df
@@ -63,9 +63,10 @@ def _span(a: Instruction, b: Instruction) -> Span | None:
     return a.span or b.span
 
 
-def _fuse_stage(instructions: list[Instruction], shells, ctx) -> list[Instruction]:
+def _fuse_stage(instructions: list[Instruction], shells, ctx, index: int = 0, stage=None) -> list[Instruction]:
     out: list[Instruction] = []
     out_shell: list[tuple[str, ...]] = []
+    merged_count: dict[int, int] = {}
     for ins, shell in zip(instructions, shells):
         prev = out[-1] if out else None
         merged = None
@@ -78,9 +79,16 @@ def _fuse_stage(instructions: list[Instruction], shells, ctx) -> list[Instructio
                 merged = _try_labels(prev, ins, ctx)
         if merged is not None:
             out[-1] = merged
+            merged_count[len(out) - 1] = merged_count.get(len(out) - 1, 1) + 1
         else:
             out.append(ins)
             out_shell.append(shell)
+    where = f"stage {index}" + (f" ({stage.name})" if stage is not None and stage.name else "")
+    for pos, count in merged_count.items():
+        ins = out[pos]
+        what = {"RUN": f"fused {count} RUNs into one layer", "ENV": f"merged {count} ENVs",
+                "LABEL": f"merged {count} LABELs"}[ins.KIND]
+        ctx.changed(f"{what} in {where}", ins.span)
     return out
 
 
@@ -112,7 +120,6 @@ def _try_runs(a: Run, b: Run, shell, ctx) -> Run | None:
     if joined is None:
         ctx.decline(f"not fusing {where}: {reason}", span)
         return None
-    ctx.changed(f"fused RUN {where}", span)
     return a.edit(
         command=ShellForm(joined),
         leading=merge_leading(a.leading, b.leading),
@@ -134,7 +141,6 @@ def _try_env(a: Env, b: Env, ctx) -> Env | None:
             ctx.decline(f"not merging ENV at {span}: {pair.key} refers to "
                         f"{', '.join(sorted(refs & keys))} set just above", span)
             return None
-    ctx.changed(f"merged ENV at {span}", span)
     return a.edit(pairs=_canonical_pairs(a) + _canonical_pairs(b), legacy=False,
                   leading=merge_leading(a.leading, b.leading), span=span)
 
@@ -143,7 +149,6 @@ def _try_labels(a: Label, b: Label, ctx) -> Label | None:
     if ctx.is_skipped(a) or ctx.is_skipped(b):
         return None
     span = _span(a, b)
-    ctx.changed(f"merged LABEL at {span}", span)
     return a.edit(pairs=_canonical_pairs(a) + _canonical_pairs(b), legacy=False,
                   leading=merge_leading(a.leading, b.leading), span=span)
 

@@ -19,6 +19,8 @@ KNOWN = ["noop", "cleanup", "fuse", "lower", "reorder", "split"]
         ("repeat<2>(fuse,cleanup)", "repeat<2>(fuse,cleanup)"),
         ("noop,repeat<3>(fuse,repeat<2>(cleanup<mounts>)),split", "noop,repeat<3>(fuse,repeat<2>(cleanup<mounts>)),split"),
         ("reorder<max-moves=3>", "reorder<max-moves=3>"),
+        ("split<venv=/venv;builder=py-build>", "split<venv=/venv;builder=py-build>"),
+        ("lower<variant=1.2.3:x@y>", "lower<variant=1.2.3:x@y>"),
         ("", ""),
     ],
 )
@@ -45,7 +47,7 @@ def test_unknown_pass_suggests_the_closest_name():
 
 
 @pytest.mark.parametrize("bad", ["fuse,", ",fuse", "fuse<", "fuse<a=1", "repeat<x>(fuse)", "repeat<2>fuse",
-                                 "fuse)", "fu$e", "fuse<;>"])
+                                 "fuse)", "fu$e", "fuse<;>", "/x", "fuse,/x"])
 def test_malformed_pipelines_fail_with_a_usage_error(bad):
     with pytest.raises(PipelineSyntaxError) as info:
         parse_pipeline(bad, known=KNOWN)

@@ -123,7 +123,8 @@ def render_text(outcome) -> str:
              bar,
              f"Original Layers:  {o.layers}",
              f"Optimized Layers: {n.layers if n else '-'}",
-             f"Cold build time:  {o.build_seconds:.1f}s -> {n.build_seconds:.1f}s" if n else "",
+             (f"Build time:       {o.build_seconds:.1f}s ({o.cache_hits}/{o.steps} steps cached) -> "
+              f"{n.build_seconds:.1f}s ({n.cache_hits}/{n.steps} cached)") if n else "",
              bar]
     if outcome.verification is not None:
         status = "VERIFIED" if outcome.verified else "FAILED"

@@ -41,7 +41,10 @@ from typing import Iterable
 from attrs import define, field
 
 TOOLING_PYTHON = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources", "pkg_resources"})
-SKIP_PARTS = ("__pycache__", ".git", ".cache", ".npm")
+# Dependency folders are compared by the packages check (names and versions), not byte for
+# byte: npm and node-gyp write timestamps and absolute paths into them (.package-lock.json,
+# build-tmp-*/Makefile) that differ between any two installs of the same packages.
+SKIP_PARTS = ("__pycache__", ".git", ".cache", ".npm", "node_modules", "site-packages", "dist-packages")
 SKIP_SUFFIXES = (".pyc", ".pyo")
 # Environment that changes how a program behaves, never allowed to differ even when it came
 # from the base image (docker-library/python#570 dropped LANG and text I/O broke, B68).
@@ -478,7 +481,7 @@ def compare_files(engine, original: str, optimized: str, paths: list[str]) -> Ch
     name = ", ".join(checked) if checked else name
     changed = sorted(k for k in b if k in a and a[k] != b[k])
     added = sorted(k for k in b if k not in a)
-    missing = sorted(k for k in a if k not in b and "/node_modules/" not in k)
+    missing = sorted(k for k in a if k not in b)
     problems = []
     if changed:
         problems.append(f"{len(changed)} files differ: {', '.join(changed[:5])}")

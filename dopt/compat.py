@@ -17,7 +17,7 @@ examples run with ``dopt`` in its place::
 Each class delegates to the real machinery: the parser to :mod:`dopt.frontend`,
 the builder to the pass pipeline (:mod:`dopt.pipeline`), the optimizer to
 :mod:`dopt.optimize` (real builds and verification), the layer analyzer to
-:mod:`dopt.images`, the cache analyzer to the engine's build events.
+:mod:`dopt.images`, the cache analyzer to :mod:`dopt.cache`.
 """
 
 from __future__ import annotations
@@ -312,6 +312,7 @@ class BuildStep:
     cached: bool
     duration_seconds: float
     size_bytes: int = 0
+    line: Optional[int] = None
 
 
 @dataclass
@@ -320,79 +321,70 @@ class BuildAnalysis:
     steps: List[BuildStep]
     cache_hit_rate: float  # percentage of steps served from the cache
     estimated_speedup: float
+    report: object = field(default=None, repr=False, compare=False)  # dopt.cache.CacheReport
 
     @property
     def cache_misses(self) -> List[BuildStep]:
         return [s for s in self.steps if not s.cached]
 
 
+def _build_analysis(report) -> BuildAnalysis:
+    steps = [BuildStep(s.index, s.instruction, s.cached, s.duration_s, 0, s.line)
+             for s in report.steps if s.kind != "FROM"]
+    total = report.warm_seconds if report.warm_seconds is not None else sum(s.duration_seconds for s in steps)
+    # Perfect caching of a source edit: the dependency installs the edit rebuilt come from the cache.
+    best = total - report.estimated_saved_s
+    speedup = total / best if best > 0 else 1.0
+    return BuildAnalysis(total, steps, report.hit_rate, max(speedup, 1.0), report)
+
+
 class CacheAnalyzer:
-    """Build-cache analysis from real BuildKit step events."""
+    """Build-cache analysis from real BuildKit step events (over :mod:`dopt.cache`).
+
+    ``analyze_build`` builds twice around a one-line edit of a copied source
+    file (``dopt cache``): ``cache_hit_rate`` is the percentage of the second
+    build's steps the cache served. The first build may use the cache
+    (``cold=True`` makes it ``--no-cache``); ``measure_layer_rebuild_time``
+    is the one that builds cold.
+    """
 
     def __init__(self, engine=None):
         self.engine = engine
 
-    def analyze_build(self, dockerfile_path: Path, build_context: Path, *, no_cache: bool = False) -> BuildAnalysis:
-        from dopt.engine.build import build
+    def analyze_build(self, dockerfile_path: Path, build_context: Path, *, change: Optional[str] = None,
+                      cold: bool = False) -> BuildAnalysis:
+        from dopt.cache import measure
 
-        result = build(dockerfile_path, build_context, None, no_cache=no_cache, engine=self.engine)
-        steps = [BuildStep(n + 1, e.instruction, e.cached, e.duration_s or 0.0)
-                 for n, e in enumerate(result.steps)]
-        hits = sum(s.cached for s in steps)
-        rate = 100.0 * hits / len(steps) if steps else 0.0
-        rebuilt = sum(s.duration_seconds for s in steps if not s.cached)
-        # with perfect caching only the last step would run again
-        best = steps[-1].duration_seconds if steps else 0.0
-        speedup = (rebuilt / best) if best else 1.0
-        return BuildAnalysis(result.duration_s, steps, rate, max(speedup, 1.0))
+        report = measure(dockerfile_path, build_context, change=change, engine=self.engine, cold=cold)
+        return _build_analysis(report)
 
     def find_cache_breakers(self, analysis: BuildAnalysis) -> List[Dict]:
+        """The first miss and its cause, then every static cache breaker, as the specification's dicts."""
+        report = analysis.report
+        if report is None:
+            raise ValueError("find_cache_breakers needs an analysis from CacheAnalyzer.analyze_build")
         out = []
-        for step in analysis.steps:
-            text = step.instruction
-            upper = text.upper()
-            reason = None
-            if upper.startswith(("COPY . ", "ADD . ")) or " COPY . " in f" {upper} ":
-                reason, fix = "copies the entire context, which changes on every edit", \
-                    "COPY only the dependency manifests first; add a .dockerignore"
-            elif "APT-GET UPDATE" in upper and "INSTALL" not in upper:
-                reason, fix = "apt-get update in its own layer goes stale", "join it with apt-get install"
-            elif upper.startswith("ADD ") and "://" in text:
-                reason, fix = "ADD of a URL is re-checked on every build", "download in a RUN with a pinned checksum"
-            elif any(w in text for w in ("date", "git rev-parse", "$(git")):
-                reason, fix = "the command output changes on every build", "pass the value as a build argument"
-            else:
-                continue
-            out.append({"step": step.step_number, "instruction": text, "reason": reason, "recommendation": fix})
-        first_miss = next((s for s in analysis.steps if not s.cached), None)
-        if first_miss and not any(b["step"] == first_miss.step_number for b in out) and analysis.cache_hit_rate:
-            out.insert(0, {"step": first_miss.step_number, "instruction": first_miss.instruction,
-                           "reason": "first cache miss: every later step rebuilds",
-                           "recommendation": "move rarely-changing steps above it"})
+        if report.first_miss is not None and report.cause is not None:
+            out.append({"step": report.first_miss.index, "line": report.first_miss.line,
+                        "instruction": report.first_miss.instruction, "code": report.cause.code,
+                        "reason": "first cache miss: " + report.cause.message,
+                        "recommendation": report.cause.recommendation or "nothing to change: the miss is expected"})
+        for b in report.breakers:
+            step = report.step_at_line(b.line) if b.line else None
+            out.append({"step": step.index if step else None, "line": b.line, "instruction": b.instruction,
+                        "code": b.code, "reason": b.reason, "recommendation": b.recommendation})
         return out
 
     def recommend_dockerignore(self, build_context: Path) -> List[str]:
-        patterns = []
-        candidates = {
-            ".git": ".git/", "node_modules": "node_modules/", "__pycache__": "**/__pycache__/",
-            ".pytest_cache": ".pytest_cache/", ".venv": ".venv/", "venv": "venv/", ".env": ".env",
-            ".mypy_cache": ".mypy_cache/", "dist": "dist/", "build": "build/", "target": "target/",
-            ".idea": ".idea/", ".vscode": ".vscode/", "coverage": "coverage/",
-        }
-        root = Path(build_context)
-        for name, pattern in candidates.items():
-            if (root / name).exists():
-                patterns.append(pattern)
-        if any(root.rglob("*.pyc")):
-            patterns.append("**/*.pyc")
-        for key in ("*.pem", "id_rsa", "*.key"):
-            if any(root.rglob(key)):
-                patterns.append(f"**/{key}")
-        return list(dict.fromkeys(patterns))
+        from dopt.cache import recommend_dockerignore
+
+        return [a.pattern for a in recommend_dockerignore(build_context)]
 
     def measure_layer_rebuild_time(self, dockerfile_path: Path, build_context: Optional[Path] = None) -> Dict[int, float]:
-        analysis = self.analyze_build(dockerfile_path, build_context or Path(dockerfile_path).parent, no_cache=True)
-        return {s.step_number: s.duration_seconds for s in analysis.steps}
+        from dopt.cache import measure_rebuild_times
+
+        return measure_rebuild_times(dockerfile_path, build_context or Path(dockerfile_path).parent,
+                                     engine=self.engine)
 
 
 # --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import attrs
 from attrs import define, field
 
 from dopt.errors import BuildFailed, DoptError, UsageError, VerificationFailed
@@ -97,6 +98,8 @@ class OptimizeOutcome:
     attempts: list[Attempt] = field(factory=list)
     output: str | None = None
     backend: str = ""
+    prediction: object | None = None       # prediction.Prediction, made before the optimized build
+    platforms: list = field(factory=list)  # multiplatform.PlatformRow, one per --platform item (2 or more)
 
     @property
     def size_reduction_percent(self) -> float:
@@ -134,6 +137,9 @@ class OptimizeOutcome:
             "culprits": [{"pass": p, "reason": r} for p, r in self.culprits],
             "attempts": [{"pipeline": a.pipeline, "ok": a.ok, "reason": a.reason} for a in self.attempts],
             "output": self.output,
+            "prediction": self.prediction.to_dict(self.optimized.size_bytes if self.optimized else None)
+            if self.prediction else None,
+            "platforms": [row.to_dict() for row in self.platforms],
             "optimized_dockerfile": self.optimized_text,
         }
 
@@ -150,6 +156,14 @@ def optimize(request: OptimizeRequest, *, engine=None, progress: Progress | None
 
     from dopt.files import same_file
 
+    if request.platform and "," in request.platform:
+        from dopt.engine.platforms import parse_platforms
+        from dopt.multiplatform import optimize_platforms
+
+        platforms = parse_platforms(request.platform)
+        if len(platforms) > 1:
+            return optimize_platforms(request, platforms, engine=engine, progress=progress)
+        request = attrs.evolve(request, platform=platforms[0])
     say = progress or (lambda message: None)
     path = str(request.dockerfile)
     if request.output and same_file(str(request.output), path):
@@ -192,6 +206,7 @@ def optimize(request: OptimizeRequest, *, engine=None, progress: Progress | None
                                         "these passes make it")
                 outcome.verified = True
                 break
+            outcome.prediction = _predict(engine, original_tag, result.dockerfile, context, path, say)
             attempt = _try(engine, backend, result.text, context, tmp, request, original_df, result.dockerfile,
                            original_tag, key, say)
             outcome.attempts.append(Attempt(str(candidates), attempt.ok, attempt.reason))
@@ -274,6 +289,19 @@ def _try(engine, backend, text, context, tmp, request, original_df, optimized_df
         reason = f"verification failed: {first.kind} {first.name}: {first.detail}" if first else "no checks ran"
         return _AttemptResult(False, reason, facts, report)
     return _AttemptResult(True, "", facts, report)
+
+
+def _predict(engine, original_tag, optimized_df, context, path, say):
+    """The optimized image's predicted size (dopt.prediction), or None when it cannot be made."""
+    from dopt.prediction import predict
+
+    try:
+        prediction = predict(original_tag, optimized_df, context=context, engine=engine, dockerfile=path)
+    except Exception as e:  # an estimate must never stop the optimization itself
+        say(f"no size prediction: {e}")
+        return None
+    say(f"predicted optimized size: {prediction.predicted_bytes / (1024 * 1024):.1f} MB")
+    return prediction
 
 
 def _failure(attempt: _AttemptResult) -> DoptError:

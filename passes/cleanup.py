@@ -199,8 +199,12 @@ def _clean_run(ins: Run, later, derived, ctx) -> Run:
             else:
                 trailers.append("apt-get clean && rm -rf /var/lib/apt/lists/*")
                 notes.append("apt lists removed in the same layer")
-        elif apt_clean_lists and _mounted(ins, APT_LISTS):
-            pass
+        elif (apt_clean_lists and not _mounted(ins, APT_CACHE)
+              and not any(op.manager == "apt" and op.action == "clean" for op in ops)):
+            # the lists are gone but the package cache (pkgcache.bin, archives) stays: images
+            # without Debian's docker-clean hook keep ~80 MB there
+            trailers.append("apt-get clean")
+            notes.append("apt-get clean")
     for op in ops:
         if op.manager == "apk" and op.action == "install" and not op.no_cache:
             if _mounted(ins, "/var/cache/apk"):

@@ -173,3 +173,15 @@ def test_every_recording_parses_with_the_matching_parser(name):
     if "heredoc" not in name:
         assert steps(events), name
     assert all(isinstance(e, BuildEvent) for e in events)
+
+
+def test_padded_step_numbers_are_steps():
+    """BuildKit pads step numbers in stages of 10 or more steps; those are still Dockerfile steps."""
+    from dopt.engine.events import BuildKitParser
+
+    parser = BuildKitParser()
+    for line in ["#5 [ 8/10] RUN make", "#5 DONE 1.5s", "#6 [builder  2/12] COPY . .", "#6 CACHED"]:
+        parser.feed(line)
+    steps = [e for e in parser.events() if e.is_step]
+    assert [(e.stage, e.step, e.total, e.instruction, e.cached) for e in steps] == [
+        (None, 8, 10, "RUN make", False), ("builder", 2, 12, "COPY . .", True)]

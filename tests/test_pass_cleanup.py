@@ -31,7 +31,10 @@ TABLE = [
     ("FROM d\nRUN apt-get update\nRUN apt-get install -y curl\n",
      "FROM d\nRUN apt-get update && apt-get install -y curl" + APT_TAIL + "\n"),
     # already clean: unchanged
-    ("FROM d\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n", None),
+    ("FROM d\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*\n", None),
+    # lists removed but the package cache kept: apt-get clean is added
+    ("FROM d\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+     "FROM d\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* && apt-get clean\n"),
     # a later RUN installs without updating: lists must stay (decline)
     ("FROM d\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b\n",
      "FROM d\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b" + APT_TAIL + "\n"),

@@ -37,7 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bisect", action=argparse.BooleanOptionalAction, default=True,
                    help="when the result fails, find and drop the pass that broke it")
     p.add_argument("--builder", help="buildx builder name (remote BuildKit)")
-    p.add_argument("--platform", help="target platform, e.g. linux/arm64")
+    p.add_argument("--platform", help="target platform(s), e.g. linux/arm64 or linux/amd64,linux/arm64 "
+                                      "(each is built and verified; foreign ones run under emulation)")
     p.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--json", metavar="PATH", help="write the result as JSON (schema dopt.optimize/1)")
     p.add_argument("--report", metavar="PATH", help="write a self-contained HTML report")
@@ -110,6 +111,10 @@ def run(args) -> int:
     if not args.output:
         print("dopt: no -o given; the optimized Dockerfile is in the JSON report" if args.json else
               "dopt: no -o given; nothing written (pass -o OUT to keep the optimized Dockerfile)", file=sys.stderr)
+    if getattr(outcome, "platforms", None) and not outcome.verified:
+        from dopt.errors import VerificationFailed
+
+        return VerificationFailed.exit_code   # a platform did not verify; the report above says which
     return 0
 
 
@@ -119,6 +124,7 @@ def render_text(outcome) -> str:
     lines = ["", "Optimization Results:", bar,
              f"Original Size:    {o.size_mb:.1f} MB",
              f"Optimized Size:   {n.size_mb:.1f} MB" if n else "Optimized Size:   -",
+             _prediction_line(outcome),
              f"Size Reduction:   {outcome.size_reduction_percent:.1f}%",
              bar,
              f"Original Layers:  {o.layers}",
@@ -133,6 +139,7 @@ def render_text(outcome) -> str:
         lines.append("Verification:     nothing changed")
     else:
         lines.append("Verification:     UNVERIFIED (--no-verify): the optimized image was NOT checked")
+    lines.extend(_platform_lines(outcome))
     if outcome.culprits:
         lines.append("")
         lines.append("Passes dropped because they broke the image:")
@@ -149,3 +156,30 @@ def render_text(outcome) -> str:
         lines.append("")
         lines.append(f"Wrote {outcome.output}")
     return "\n".join(line for line in lines if line is not None)
+
+
+def _platform_lines(outcome) -> list[str]:
+    """One row per --platform item: size, architecture, verdict and what it was compared with."""
+    rows = getattr(outcome, "platforms", None) or []
+    if not rows:
+        return []
+    out = ["", "Platforms:"]
+    for r in rows:
+        size = f"{r.optimized.size_mb:.1f} MB" if r.optimized else "-"
+        status = "VERIFIED" if r.verified else "FAILED"
+        how = f" vs {r.reference}" if r.reference else ""
+        emulated = ", emulated" if r.emulated else ""
+        out.append(f"  {r.platform:<14} {size:>10}  {r.architecture or '?':<8} {status}{how}{emulated}")
+        if r.reason:
+            out.append(f"      {r.reason}")
+    return out
+
+
+def _prediction_line(outcome):
+    p = getattr(outcome, "prediction", None)
+    if p is None:
+        return None
+    line = f"Predicted Size:   {p.predicted_bytes / (1024 * 1024):.1f} MB (before building)"
+    if outcome.optimized is not None:
+        line += f", {p.error_percent(outcome.optimized.size_bytes):+.1f}% off"
+    return line

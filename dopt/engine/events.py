@@ -58,7 +58,8 @@ class BuildEvent:
 
 # "#12 [builder 2/4] RUN make" / "#3 [2/3] COPY . ." / "#1 [internal] load ..."
 _BK_LINE = re.compile(r"^#(?P<vertex>\d+) (?P<rest>.*)$")
-_BK_STEP = re.compile(r"^\[(?:(?P<stage>[^\]\s]+) )?(?P<step>\d+)/(?P<total>\d+)\] (?P<instr>.*)$")
+# BuildKit pads the step number when a stage has 10 or more steps: "[ 8/10]", "[builder  2/12]".
+_BK_STEP = re.compile(r"^\[(?:(?P<stage>[^\]\s]+) +)?\s*(?P<step>\d+)/(?P<total>\d+)\] (?P<instr>.*)$")
 _BK_DONE = re.compile(r"^DONE (?P<secs>\d+(?:\.\d+)?)s$")
 _BK_FINAL_ERROR = re.compile(r"^(ERROR:|error:|failed to |executor failed )", re.I)
 

@@ -11,8 +11,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
-
 from dopt import ir
 from dopt.errors import DoptError
 
@@ -33,6 +31,8 @@ def parse_mount(value: str) -> ir.Mount:
     """
     if value == "":
         return ir.Mount(options=())
+    import csv  # here, not at module level: `dopt parse` never needs it
+
     try:
         fields = next(csv.reader([value], skipinitialspace=False))
     except (csv.Error, StopIteration) as e:

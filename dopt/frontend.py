@@ -9,6 +9,15 @@ Two steps, mirroring BuildKit's parser:
 2. *Syntax* (``grammar/dockerfile.lark``): each logical line is parsed by the
    Lark grammar and lowered into the typed nodes of :mod:`dopt.ir`.
 
+Most logical lines are plain (``RUN apt-get ...``, ``COPY a b``, ``ENV K=v``), and
+building a Lark parse for each costs several times what BuildKit's whole parse
+does.  So step 2 first tries a *fast path* (``_Lowerer.fast``) that reads such
+lines with the grammar's own terminal patterns (``_TERMINALS``, checked against the
+grammar by ``tests/test_frontend_fast_path.py``) and declines anything it is not
+sure of -- an unusual blank, a quoted flag, ``ONBUILD``, an error -- which then
+takes the Lark route.  Both routes end in the same node builders, and the tests
+assert they give equal nodes.  Lark is imported only when a line takes its route.
+
 Example::
 
     >>> df = parse_text("FROM alpine:3.19 AS build\\nRUN echo hi\\n")
@@ -18,10 +27,8 @@ Example::
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +50,7 @@ _VALID_DIRECTIVES = ("syntax", "escape", "check")
 _HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$", re.S)
 _SPLIT_WS = re.compile(r"[\t\v\f\r ]+")
 _LEADING_TABS = re.compile(r"(?m)^\t+")
+_STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9\-_.]*$")
 
 # Lark terminal names -> words for error messages.
 _HUMAN = {
@@ -56,9 +64,21 @@ _HUMAN = {
 _PARSER = None
 _LARK = None
 
+# Set to False to send every line through Lark (the tests compare both routes).
+_FAST = True
+
 
 def _parser():
-    """The Lark parser, built once per process (and cached on disk by Lark)."""
+    """The Lark parser, built once per process and cached on disk.
+
+    Building the LALR tables takes ~150 ms; Lark's cache loads them in ~10 ms.
+    Lark keeps the cache where it is told; by default that is a predictable
+    name in the shared temp directory, which it unpickles, so dopt points it at
+    a private per-user directory instead.  Lark checks that the cached tables
+    belong to this grammar, these options and these Lark/Python versions, and
+    rebuilds otherwise.  No usable cache directory (read-only home, sandbox):
+    the tables are built in memory, silently.
+    """
     global _PARSER
     if _PARSER is None:
         from importlib import resources
@@ -66,13 +86,37 @@ def _parser():
         lark = _import_lark()
 
         grammar = resources.files("grammar").joinpath("dockerfile.lark").read_text(encoding="utf-8")
+        options = dict(parser="lalr", lexer="contextual", start=["start", "start_bt"])
+        cache = _cache_file(lark.__version__)
         try:
-            _PARSER = lark.Lark(grammar, parser="lalr", lexer="contextual",
-                                start=["start", "start_bt"], cache=True)
-        except OSError:  # read-only temp dir: build without the cache
-            _PARSER = lark.Lark(grammar, parser="lalr", lexer="contextual",
-                                start=["start", "start_bt"])
+            _PARSER = lark.Lark(grammar, cache=cache, **options) if cache else lark.Lark(grammar, **options)
+        except OSError:  # the cache file vanished or turned unreadable under us
+            _PARSER = lark.Lark(grammar, **options)
     return _PARSER
+
+
+def _cache_file(lark_version: str) -> str | None:
+    """The file for Lark's parse-table cache, in a directory only this user can write; or None.
+
+    >>> path = _cache_file("1.3.1")
+    >>> path is None or path.endswith(".pickle")
+    True
+    """
+    import os
+    import sys
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "dopt")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+    except OSError:
+        return None
+    # someone else's (or a world-writable) folder could hold a planted pickle
+    if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o022 \
+            or not os.access(folder, os.W_OK):
+        return None
+    return os.path.join(folder, "lark-%s-py%d.%d.pickle" % (lark_version, *sys.version_info[:2]))
 
 
 def _import_lark():
@@ -103,28 +147,25 @@ def _import_lark():
 # Step 1: physical lines -> logical lines
 
 
-def _trim_newline(s: str) -> str:
-    return s.rstrip("\r\n")
-
-
-def _is_comment(body: str) -> bool:
-    return body.lstrip().startswith("#")
-
-
-@dataclass
 class _Logical:
     """One instruction as the line step sees it."""
 
-    line: str  # the logical line (BuildKit's Node.Original before heredocs)
-    start: int  # 0-based index of its first physical line
-    end: int  # 0-based index of its last physical line (heredoc bodies included)
-    leading: str
-    # (offset in `line`, physical line index, column in that physical line)
-    segments: list[tuple[int, int, int]] = field(default_factory=list)
-    empty_continuation: bool = False
-    node: ir.Instruction | None = None
-    inner_at: tuple[int, int] | None = None
-    heredocs_raw: list[tuple[ir.Heredoc, str]] = field(default_factory=list)
+    __slots__ = ("line", "start", "end", "leading", "segments", "empty_continuation", "node",
+                 "pending", "inner_at", "heredocs_raw")
+
+    def __init__(self, line: str, start: int, end: int, leading: str):
+        self.line = line  # the logical line (BuildKit's Node.Original before heredocs)
+        self.start = start  # 0-based index of its first physical line
+        self.end = end  # 0-based index of its last physical line (heredoc bodies included)
+        self.leading = leading
+        # (offset in `line`, physical line index, column in that physical line)
+        self.segments: list[tuple[int, int, int]] = []
+        self.empty_continuation = False
+        self.node: ir.Instruction | None = None
+        # (node class, its fields) between lowering and _finish, which adds the owned text
+        self.pending: tuple[type, dict] | None = None
+        self.inner_at: tuple[int, int] | None = None
+        self.heredocs_raw: list[tuple[ir.Heredoc, str]] = []
 
     def locate(self, offset: int) -> tuple[int, int]:
         """Physical (line index, 0-based column) of an offset in the logical line."""
@@ -135,25 +176,29 @@ class _Logical:
         return best[1], best[2] + (offset - best[0])
 
 
+def _split_lines(text: str) -> list[str]:
+    # Split on "\n" only (BuildKit's scanner); "\r" stays in the line.
+    parts = text.split("\n")
+    last = parts.pop()
+    lines = [p + "\n" for p in parts]
+    if last:
+        lines.append(last)
+    return lines
+
+
 class _Reader:
     def __init__(self, text: str, path: str | None):
         self.text = text
         self.path = path
-        # Split on "\n" only (BuildKit's scanner); "\r" stays in the line.
-        self.lines: list[str] = re.findall(r"[^\n]*\n|[^\n]+$", text)
+        self.lines: list[str] = _split_lines(text)
         self.escape = "\\"
-        self._set_continuation()
         self.directives: list[ir.Directive] = []
         self.items: list[_Logical] = []
         self.warnings: list[ir.ParseWarning] = []
         self.trailer = ""
 
-    def _set_continuation(self) -> None:
-        e = re.escape(self.escape)
-        self.cont_re = re.compile(r"(?:(?<=[^%s])|^)%s[ \t]*\Z" % (e, e), re.S)
-
     def body(self, i: int) -> str:
-        s = _trim_newline(self.lines[i])
+        s = self.lines[i].rstrip("\r\n")
         if i == 0 and s.startswith("\ufeff"):
             s = s[1:]
         return s
@@ -165,104 +210,133 @@ class _Reader:
                                      column=column + 1, line_text=line_text, expected=expected)
 
     def trim_continuation(self, s: str) -> tuple[str, bool]:
-        m = self.cont_re.search(s)
-        if m:
-            return s[: m.start()], False
+        """(``s`` without a trailing ``ESC [ \\t]*``, whether the line ends the instruction).
+
+        The escape character continues the line unless it is itself escaped.
+        """
+        t = s.rstrip(" \t")
+        e = self.escape
+        if t.endswith(e) and (len(t) == 1 or t[-2] != e):
+            return t[:-1], False
         return s, True
 
     def read(self) -> None:
         lines = self.lines
         n = len(lines)
-        i = 0
-        directives_done = False
-        seen: set[str] = set()
-        trivia = ""
+        i = self._read_directives()
+        trivia: list[str] = []
         while i < n:
             raw = lines[i]
-            body = self.body(i)
+            body = raw.rstrip("\r\n")
+            if i == 0 and body.startswith("\ufeff"):
+                body = body[1:]
             stripped = body.lstrip()
-            if not directives_done:
-                m = _DIRECTIVE_RE.match(stripped)
-                name = m.group(1).lower() if m else None
-                if m and name in _VALID_DIRECTIVES:
-                    if name in seen:
-                        raise self.error(f"only one {name} parser directive can be used", i)
-                    seen.add(name)
-                    value = m.group(2)
-                    if name == "escape":
-                        if value not in ("`", "\\"):
-                            raise self.error(f"invalid escape token '{value}' does not match ` or \\", i)
-                        self.escape = value
-                        self._set_continuation()
-                    self.directives.append(ir.Directive(name=name, value=value, source=raw))
-                    i += 1
-                    continue
-                directives_done = True
-            if stripped.startswith("#"):
-                m = _DIRECTIVE_RE.match(stripped)
-                if m and m.group(1).lower() in _VALID_DIRECTIVES:
-                    self.warnings.append(ir.ParseWarning(
-                        code="IgnoredDirective",
-                        message=f"'{stripped}' is a plain comment here: parser directives must "
-                                "come before any comment, blank line or instruction",
-                        line=i + 1))
-                trivia += raw
+            if not stripped:
+                trivia.append(raw)
                 i += 1
                 continue
-            first, end_of_line = self.trim_continuation(stripped)
-            if end_of_line and first == "":
-                trivia += raw
+            if stripped[0] == "#":
+                if "=" in stripped:
+                    m = _DIRECTIVE_RE.match(stripped)
+                    if m and m.group(1).lower() in _VALID_DIRECTIVES:
+                        self.warnings.append(ir.ParseWarning(
+                            code="IgnoredDirective",
+                            message=f"'{stripped}' is a plain comment here: parser directives must "
+                                    "come before any comment, blank line or instruction",
+                            line=i + 1))
+                trivia.append(raw)
                 i += 1
                 continue
-            item = _Logical(line=first, start=i, end=i, leading=trivia)
-            trivia = ""
+            line, end_of_line = self.trim_continuation(stripped)
+            item = _Logical(line, i, i, "".join(trivia))
+            trivia = []
             item.segments.append((0, i, len(body) - len(stripped)))
             i += 1
-            line = first
-            while not end_of_line and i < n:
-                body = self.body(i)
-                i += 1
-                if _is_comment(body):
-                    continue
-                if body.strip() == "":
-                    item.empty_continuation = True
-                    continue
-                part, end_of_line = self.trim_continuation(body)
-                item.segments.append((len(line), i - 1, 0))
-                line += part
-            item.line = line
-            item.end = i - 1
-            if item.empty_continuation:
-                self.warnings.append(ir.ParseWarning(
-                    code="NoEmptyContinuation",
-                    message="Empty continuation line found in: " + line,
-                    line=item.start + 1))
+            if not end_of_line:
+                line = self._read_continuation(item, line, i)
+                i = item.end + 1
             self.items.append(item)
             # Heredoc bodies follow the logical line; parse it first to know
             # whether this instruction may carry heredocs.
-            item.node = _Lowerer(self, item).lower()
+            item.pending = _Lowerer(self, item).lower()
             i = self._read_heredocs(item, i)
             self._finish(item)
-        self.trailer = trivia
+        self.trailer = "".join(trivia)
+
+    def _read_directives(self) -> int:
+        """Read the parser directives at the top; the index of the first other line."""
+        lines = self.lines
+        seen: set[str] = set()
+        i = 0
+        while i < len(lines):
+            stripped = self.body(i).lstrip()
+            m = _DIRECTIVE_RE.match(stripped) if stripped.startswith("#") else None
+            name = m.group(1).lower() if m else None
+            if name not in _VALID_DIRECTIVES:
+                return i
+            if name in seen:
+                raise self.error(f"only one {name} parser directive can be used", i)
+            seen.add(name)
+            value = m.group(2)
+            if name == "escape":
+                if value not in ("`", "\\"):
+                    raise self.error(f"invalid escape token '{value}' does not match ` or \\", i)
+                self.escape = value
+            self.directives.append(ir.Directive(name=name, value=value, source=lines[i]))
+            i += 1
+        return i
+
+    def _read_continuation(self, item: _Logical, line: str, i: int) -> str:
+        """Join the continuation lines from index ``i`` onto ``line``; sets ``item.line``/``end``."""
+        lines = self.lines
+        n = len(lines)
+        end_of_line = False
+        while not end_of_line and i < n:
+            body = lines[i].rstrip("\r\n")
+            i += 1
+            stripped = body.lstrip()
+            if stripped.startswith("#"):
+                continue
+            if not body.strip():
+                item.empty_continuation = True
+                continue
+            part, end_of_line = self.trim_continuation(body)
+            item.segments.append((len(line), i - 1, 0))
+            line += part
+        item.line = line
+        item.end = i - 1
+        if item.empty_continuation:
+            self.warnings.append(ir.ParseWarning(
+                code="NoEmptyContinuation",
+                message="Empty continuation line found in: " + line,
+                line=item.start + 1))
+        return line
 
     def _finish(self, item: _Logical) -> None:
-        """Give the node the exact text it owns (heredoc bodies included)."""
+        """Build the node once, with the exact text it owns (heredoc bodies included)."""
         lines = self.lines
         span = ir.Span(item.start + 1, item.end + 1)
-        node = item.node
-        if isinstance(node, ir.Onbuild) and item.inner_at is not None:
-            line_index, column = item.inner_at
-            if line_index == 0 and lines[0].startswith("\ufeff"):
-                column += 1
-            inner_source = lines[line_index][column:] + "".join(lines[line_index + 1: item.end + 1])
-            node = _evolve(node, inner=_evolve(node.inner, source=inner_source, leading="", span=span))
-        item.node = _evolve(node, leading=item.leading, span=span,
-                            source="".join(lines[item.start: item.end + 1]))
+        cls, fields = item.pending  # type: ignore[misc]
+        if cls is ir.Onbuild:
+            inner_cls, inner_fields = fields["inner"]
+            if item.inner_at is not None:
+                line_index, column = item.inner_at
+                if line_index == 0 and lines[0].startswith("\ufeff"):
+                    column += 1
+                inner_source = lines[line_index][column:] + "".join(lines[line_index + 1: item.end + 1])
+                inner_fields = dict(inner_fields, source=inner_source, leading="", span=span)
+            fields = dict(fields, inner=inner_cls(**inner_fields))
+        item.node = cls(leading=item.leading, span=span,
+                        source="".join(lines[item.start: item.end + 1]), **fields)
+        item.pending = None
 
     def _read_heredocs(self, item: _Logical, i: int) -> int:
-        node = item.node
-        inner = node.inner if isinstance(node, ir.Onbuild) else node
-        if not isinstance(inner, (ir.Run, ir.CopyLike)) or _is_json(inner):
+        cls, fields = item.pending  # type: ignore[misc]
+        inner_cls, inner_fields = fields["inner"] if cls is ir.Onbuild else (cls, fields)
+        if inner_cls is ir.Run:
+            if isinstance(inner_fields["command"], ir.ExecForm):
+                return i
+        elif (inner_cls is not ir.Copy and inner_cls is not ir.Add) or inner_fields["json"]:
             return i
         try:
             openers = _heredocs_from_line(item.line)
@@ -270,14 +344,13 @@ class _Reader:
             raise self.error(str(e), item.start) from None
         if not openers:
             return i
-        docs: list[ir.Heredoc] = []
         for doc in openers:
             content: list[str] = []
             terminated = False
             while i < len(self.lines):
                 raw = self.lines[i]
                 i += 1
-                candidate = _trim_newline(raw)
+                candidate = raw.rstrip("\r\n")
                 if doc.strip_tabs:
                     candidate = candidate.lstrip("\t")
                 if candidate == doc.name:
@@ -290,7 +363,6 @@ class _Reader:
                                  expected=f"a line holding only {doc.name}")
             raw_content = "".join(content)
             body = _LEADING_TABS.sub("", raw_content) if doc.strip_tabs else raw_content
-            docs.append(doc)
             item.heredocs_raw.append((ir.Heredoc(name=doc.name, content=body, strip_tabs=doc.strip_tabs,
                                                  expand=doc.expand, opener=doc.opener,
                                                  file_descriptor=doc.file_descriptor), raw_content))
@@ -301,24 +373,8 @@ class _Reader:
                             "expands variables in its body (quote the delimiter to stop that)",
                     line=item.start + 1))
         item.end = i - 1
-        heredocs = tuple(h for h, _ in item.heredocs_raw)
-        if isinstance(node, ir.Onbuild):
-            item.node = _evolve(node, inner=_evolve(inner, heredocs=heredocs))
-        else:
-            item.node = _evolve(node, heredocs=heredocs)
+        inner_fields["heredocs"] = tuple(h for h, _ in item.heredocs_raw)
         return i
-
-
-def _evolve(node, **changes):
-    import attrs
-
-    return attrs.evolve(node, **changes)
-
-
-def _is_json(node: ir.Instruction) -> bool:
-    if isinstance(node, ir.Run):
-        return isinstance(node.command, ir.ExecForm)
-    return bool(getattr(node, "json", False))
 
 
 def _heredocs_from_line(line: str) -> list[ir.Heredoc]:
@@ -351,7 +407,70 @@ def _heredocs_from_line(line: str) -> list[ir.Heredoc]:
 
 
 # --------------------------------------------------------------------------
-# Step 2: one logical line -> lark tree -> IR node
+# Step 2: one logical line -> (node class, fields)
+#
+# Two routes give the same result: the fast path below, for the common plain
+# lines, and the Lark parse of the grammar for everything else.  Nodes are built
+# once, by _Reader._finish, when the text they own (heredocs included) is known.
+
+# The grammar's terminals the fast path matches itself, spelled as in
+# grammar/dockerfile.lark (the BT variants swap the escape character);
+# tests/test_frontend_fast_path.py checks each compiles to the regular
+# expression Lark builds from the grammar.
+_UNIT = r"""(?:[^\s"'\\]|\\[\s\S]?|"(?:[^"\\]|\\[\s\S]?)*(?:"|(?![\s\S]))|'[^']*(?:'|(?![\s\S])))"""
+_UNIT_NO_EQ = r"""(?:[^\s"'\\=]|\\(?!=)[\s\S]?|"(?:[^"\\=]|\\(?!=)[\s\S]?)*(?:"|(?![\s\S]))|'[^'=]*(?:'|(?![\s\S])))"""
+_UNIT_EQ = r"""(?:=|\\=|"(?:[^"\\=]|\\(?!=)[\s\S])*\\?=(?:[^"\\]|\\[\s\S]?)*(?:"|(?![\s\S]))|'[^'=]*=[^']*(?:'|(?![\s\S])))"""
+_JSTR = r'''(?:"(?:[^"\\\x00-\x1f]|\\["\\\/bfnrt]|\\u[0-9a-fA-F]{4})*")'''
+_JWS = r"(?:[ \t\r]*)"
+
+
+def _bt(pattern: str) -> str:
+    return pattern.replace("\\\\", "`")
+
+
+_TERMINALS = {
+    "SWORD": f"(?:{_UNIT})+",
+    "KV_PAIR": f"(?:{_UNIT_NO_EQ})*{_UNIT_EQ}(?:{_UNIT})*",
+    "SWORD_BT": f"(?:{_bt(_UNIT)})+",
+    "KV_PAIR_BT": f"(?:{_bt(_UNIT_NO_EQ)})*{_bt(_UNIT_EQ)}(?:{_bt(_UNIT)})*",
+    "JSON_ARRAY": rf"\[{_JWS}(?:{_JSTR}{_JWS}(?:,{_JWS}{_JSTR}{_JWS})*)?\]",
+}
+_COMPILED: dict[str, re.Pattern] = {}
+
+
+def _terminal(name: str) -> re.Pattern:
+    # compiled on first use: most files need only a few of them
+    try:
+        return _COMPILED[name]
+    except KeyError:
+        rx = _COMPILED[name] = re.compile(_TERMINALS[name])
+        return rx
+
+
+# A keyword and the blanks after it.  The fast path reads only lines whose blanks
+# are spaces and tabs: Lark's ignore pattern (\s) and the grammar's word
+# separators ([ \t\v\f\r]) differ on the others, so those lines take Lark's route.
+_FAST_HEAD = re.compile(r"([A-Za-z]+)(?:[ \t]+|\Z)")
+_ODD_BLANK = re.compile(r"[^\S \t]")
+# A flag word without quotes or backslashes (FLAG reads those, the fast path declines).
+_FAST_FLAG = re.compile(r"""--[^ \t"'\\]+(?:[ \t]+|\Z)""")
+_BLANKS = " \t"
+
+
+def _plain_words(text: str) -> bool:
+    """No quote and no escape character of either kind in ``text``."""
+    return '"' not in text and "'" not in text and "\\" not in text and "`" not in text
+
+
+def _skip_blanks(line: str, pos: int) -> int:
+    n = len(line)
+    while pos < n and line[pos] in _BLANKS:
+        pos += 1
+    return pos
+
+
+class _Decline(Exception):
+    """The fast path is not sure: the line takes the Lark route."""
 
 
 class _Lowerer:
@@ -365,6 +484,186 @@ class _Lowerer:
         line_index, column = self.item.locate(offset)
         return self.r.error(message, line_index, column, expected)
 
+    def lower(self) -> tuple[type, dict]:
+        """The node class and fields of the item's logical line."""
+        if _FAST:
+            try:
+                return self.fast()
+            except (_Decline, DockerfileSyntaxError):
+                # Errors are reported by the Lark route, which locates them.
+                pass
+        tree = self.parse_tree()
+        return self.lower_instruction(tree.children[0])
+
+    # -- the fast path ----------------------------------------------------
+    def fast(self) -> tuple[type, dict]:
+        """Read a plain line without Lark, or raise _Decline.
+
+        Each step mirrors what the contextual lexer does in the same parser
+        state: keyword, then FLAG words (FLAGS_END, ``--``, declines), then the
+        instruction's arguments.
+        """
+        line = self.item.line
+        m = _FAST_HEAD.match(line)
+        if m is None or _ODD_BLANK.search(line) is not None:
+            raise _Decline
+        keyword = m.group(1)
+        KIND = keyword.upper()
+        read = _FAST_READERS.get(KIND)
+        if read is None:
+            raise _Decline
+        pos = m.end()
+        flags: tuple[ir.Flag, ...] = ()
+        if line.startswith("--", pos):
+            flags, pos = self.fast_flags(KIND, line, pos)
+        return read(self, KIND, {"keyword": keyword, "flags": flags}, line, pos)
+
+    def fast_flags(self, KIND: str, line: str, pos: int) -> tuple[tuple[ir.Flag, ...], int]:
+        allowed = ALLOWED_FLAGS.get(KIND, frozenset())
+        flags = []
+        while line.startswith("--", pos):
+            m = _FAST_FLAG.match(line, pos)
+            if m is None:
+                raise _Decline  # a quoted flag or FLAGS_END
+            name, eq, value = m.group().rstrip(_BLANKS)[2:].partition("=")
+            if name not in allowed:
+                raise _Decline
+            flags.append(ir.Flag(name, value if eq else None))
+            pos = m.end()
+        return tuple(flags), pos
+
+    def fast_command(self, line: str, pos: int) -> ir.ShellForm | ir.ExecForm:
+        # _command?: exec_form (JSON_ARRAY JSON_TRAILER?) | shell_form (TEXT)
+        if pos == len(line):
+            return ir.ShellForm("")
+        if line[pos] == "[":
+            m = _terminal("JSON_ARRAY").match(line, pos)
+            if m is not None:
+                return ir.ExecForm(tuple(json.loads(m.group())))
+            text = line[pos:].rstrip(_BLANKS)
+            self.check_json_elements(text, pos)
+            return ir.ShellForm(text)
+        return ir.ShellForm(line[pos:].rstrip(_BLANKS))
+
+    def fast_run(self, KIND, common, line, pos):
+        return ir.Run, {"command": self.fast_command(line, pos), **common}
+
+    def fast_cmd(self, KIND, common, line, pos):
+        return ir.Cmd, {"command": self.fast_command(line, pos), **common}
+
+    def fast_entrypoint(self, KIND, common, line, pos):
+        return ir.Entrypoint, {"command": self.fast_command(line, pos), **common}
+
+    def fast_shell(self, KIND, common, line, pos):
+        return self.make_shell(self.fast_command(line, pos), common, 0)
+
+    def fast_paths(self, line: str, pos: int) -> tuple[tuple[str, ...], bool]:
+        # _paths?: exec_form | WORD+
+        if pos == len(line):
+            return (), False
+        if line[pos] == "[":
+            m = _terminal("JSON_ARRAY").match(line, pos)
+            if m is not None:
+                return tuple(json.loads(m.group())), True
+            self.check_json_elements(line[pos:].strip(), pos)
+        return tuple(line[pos:].split()), False
+
+    def fast_copy(self, KIND, common, line, pos):
+        args, is_json = self.fast_paths(line, pos)
+        return self.make_copy(ir.Copy, KIND, args, is_json, common, 0)
+
+    def fast_add(self, KIND, common, line, pos):
+        args, is_json = self.fast_paths(line, pos)
+        return self.make_copy(ir.Add, KIND, args, is_json, common, 0)
+
+    def fast_volume(self, KIND, common, line, pos):
+        args, is_json = self.fast_paths(line, pos)
+        return self.make_volume(args, is_json, common, 0)
+
+    def fast_expose(self, KIND, common, line, pos):
+        return self.make_expose(tuple(line[pos:].split()), common, 0)
+
+    def fast_text(self, KIND, common, line, pos):
+        # WORKDIR, USER, STOPSIGNAL, MAINTAINER: TEXT?
+        return self.make_text(KIND, line[pos:].rstrip(_BLANKS) or None, common, 0)
+
+    def fast_from(self, KIND, common, line, pos):
+        # image: WORD, then optionally AS (case-insensitive, ASCII here) and stage_name: WORD
+        words = line[pos:].split()
+        if len(words) == 1:
+            return self.make_from(words[0], None, 0, "AS", common)
+        if len(words) == 3 and words[1].isascii() and words[1].upper() == "AS":
+            return self.make_from(words[0], words[2], line.rindex(words[2]), words[1], common)
+        raise _Decline
+
+    def fast_healthcheck(self, KIND, common, line, pos):
+        # (HC_NONE | HC_CMD _command?)?
+        head = line[pos:].split(None, 1)
+        word = head[0].upper() if head and head[0].isascii() else ""
+        if word == "NONE" and len(head) == 1:
+            return ir.Healthcheck, {"command": None, **common}
+        if word == "CMD" and len(head) == 2:
+            at = _skip_blanks(line, pos + 3)
+            return ir.Healthcheck, {"command": self.fast_command(line, at), **common}
+        raise _Decline
+
+    def fast_tokens(self, name: str, line: str, pos: int) -> list[tuple[str, int]]:
+        """The terminal ``name`` repeated to the end of the line: (text, offset) each."""
+        out = []
+        n = len(line)
+        if _plain_words(line[pos:]):
+            # Without quotes or escapes SWORD is a blank-delimited word and KV_PAIR
+            # one holding "=": no need to compile their patterns.
+            need_eq = name.startswith("KV_PAIR")
+            for word in line[pos:].split():
+                if need_eq and "=" not in word:
+                    raise _Decline
+                pos = line.index(word, pos)
+                out.append((word, pos))
+                pos += len(word)
+            return out
+        rx = _terminal(name)
+        while pos < n:
+            m = rx.match(line, pos)
+            if m is None:
+                raise _Decline
+            out.append((m.group(), pos))
+            pos = _skip_blanks(line, m.end())
+        return out
+
+    def fast_pairs(self, KIND, line, pos):
+        # (pairs: KV_PAIR+ | legacy: LEGACY_KEY TEXT?)?
+        if pos == len(line):
+            raise _Decline
+        name = "KV_PAIR_BT" if self.escape == "`" else "KV_PAIR"
+        key = line[pos:].split(None, 1)[0]  # LEGACY_KEY, or the first KV_PAIR when plain
+        if _plain_words(line[pos:]):
+            pairs = "=" in key
+        else:
+            pairs = _terminal(name).match(line, pos) is not None
+        if pairs:
+            return self.make_pairs(KIND, self.fast_tokens(name, line, pos)), False
+        at = _skip_blanks(line, pos + len(key))
+        value = line[at:].rstrip(_BLANKS)
+        if not value:
+            raise _Decline
+        return self.make_legacy(KIND, key, pos, value, at, at + len(value)), True
+
+    def fast_env(self, KIND, common, line, pos):
+        pairs, legacy = self.fast_pairs(KIND, line, pos)
+        return ir.Env, {"pairs": pairs, "legacy": legacy, **common}
+
+    def fast_label(self, KIND, common, line, pos):
+        pairs, legacy = self.fast_pairs(KIND, line, pos)
+        return ir.Label, {"pairs": pairs, "legacy": legacy, **common}
+
+    def fast_arg(self, KIND, common, line, pos):
+        if pos == len(line):
+            raise _Decline
+        toks = self.fast_tokens("SWORD_BT" if self.escape == "`" else "SWORD", line, pos)
+        return self.make_arg(toks, common)
+
+    # -- the Lark route ---------------------------------------------------
     def parse_tree(self):
         lark = _import_lark()
 
@@ -418,17 +717,14 @@ class _Lowerer:
                           pos, expected=human or None)
 
     def unknown_instruction(self, keyword: str, offset: int = 0) -> DockerfileSyntaxError:
+        import difflib
+
         close = difflib.get_close_matches(keyword.upper(), KEYWORDS, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]}?)" if close else ""
         return self.error(f"unknown instruction: {keyword}{hint}", offset,
                           expected="an instruction keyword (FROM, RUN, COPY, ...)")
 
-    # -- lowering ---------------------------------------------------------
-    def lower(self) -> ir.Instruction:
-        tree = self.parse_tree()
-        return self.lower_instruction(tree.children[0], top=True)
-
-    def lower_instruction(self, tree, top: bool = False) -> ir.Instruction:
+    def lower_instruction(self, tree) -> tuple[type, dict]:
         kind = tree.data[:-3] if tree.data.endswith("_bt") else tree.data
         children = tree.children
         keyword_tok = children[0]
@@ -444,7 +740,7 @@ class _Lowerer:
                                  expected=("one of " + ", ".join("--" + a for a in sorted(allowed)))
                                  if allowed else f"no flags on {KIND}")
             flags.append(flag)
-        common = dict(keyword=keyword_tok.value, flags=tuple(flags))
+        common = {"keyword": keyword_tok.value, "flags": tuple(flags)}
         at = keyword_tok.start_pos
         fn = getattr(self, "lower_" + kind)
         return fn(KIND, rest, common, at)
@@ -452,16 +748,118 @@ class _Lowerer:
     # Each lower_<kind> gets the non-flag children of its tree.
     def lower_from(self, KIND, rest, common, at):
         image_tok = rest[0].children[0]
-        name = None
-        as_kw = "AS"
         if len(rest) > 1:
-            as_kw = rest[1].value
             name_tok = rest[2].children[0]
-            name = name_tok.value
-            if not re.match(r"^[a-z][a-z0-9\-_.]*$", name.lower()):
-                raise self.error(f"invalid name for build stage: {name!r}, name can't start with a "
-                                 "number or contain symbols", name_tok.start_pos)
-        return ir.From(image=self.image_ref(image_tok.value), stage_name=name, as_keyword=as_kw, **common)
+            return self.make_from(image_tok.value, name_tok.value, name_tok.start_pos, rest[1].value, common)
+        return self.make_from(image_tok.value, None, 0, "AS", common)
+
+    def command(self, KIND, rest, allow_empty=True):
+        if not rest:
+            return ir.ShellForm(text="")
+        sub = rest[0]
+        if sub.data == "exec_form":
+            return ir.ExecForm(args=tuple(json.loads(sub.children[0].value)))
+        text = sub.children[0].value
+        self.check_json_elements(text, sub.children[0].start_pos)
+        return ir.ShellForm(text=text)
+
+    def lower_run(self, KIND, rest, common, at):
+        return ir.Run, {"command": self.command(KIND, rest), **common}
+
+    def lower_cmd(self, KIND, rest, common, at):
+        return ir.Cmd, {"command": self.command(KIND, rest), **common}
+
+    def lower_entrypoint(self, KIND, rest, common, at):
+        return ir.Entrypoint, {"command": self.command(KIND, rest), **common}
+
+    def lower_shell(self, KIND, rest, common, at):
+        return self.make_shell(self.command(KIND, rest), common, at)
+
+    def paths(self, rest):
+        if not rest:
+            return (), False
+        sub = rest[0]
+        if sub.data == "exec_form":
+            return tuple(json.loads(sub.children[0].value)), True
+        text = self.item.line[sub.children[0].start_pos:]
+        self.check_json_elements(text.strip(), sub.children[0].start_pos)
+        return tuple(t.value for t in sub.children), False
+
+    def lower_copy(self, KIND, rest, common, at):
+        args, is_json = self.paths(rest)
+        return self.make_copy(ir.Copy, KIND, args, is_json, common, at)
+
+    def lower_add(self, KIND, rest, common, at):
+        args, is_json = self.paths(rest)
+        return self.make_copy(ir.Add, KIND, args, is_json, common, at)
+
+    def lower_volume(self, KIND, rest, common, at):
+        args, is_json = self.paths(rest)
+        return self.make_volume(args, is_json, common, at)
+
+    def lower_expose(self, KIND, rest, common, at):
+        return self.make_expose(tuple(t.value for t in rest[0].children) if rest else (), common, at)
+
+    def _text(self, KIND, rest, common, at):
+        return self.make_text(KIND, rest[0].children[0].value if rest else None, common, at)
+
+    lower_workdir = lower_user = lower_stopsignal = lower_maintainer = _text
+
+    def lower_healthcheck(self, KIND, rest, common, at):
+        if not rest:
+            raise self.error("HEALTHCHECK requires at least one argument", at, expected="CMD or NONE")
+        sub = rest[0]
+        if sub.data == "hc_none":
+            return ir.Healthcheck, {"command": None, **common}
+        if len(sub.children) < 2:
+            raise self.error("Missing command after HEALTHCHECK CMD", sub.children[0].start_pos)
+        return ir.Healthcheck, {"command": self.command(KIND, sub.children[1:]), **common}
+
+    def pairs(self, KIND, rest, at) -> tuple[tuple[ir.KeyValue, ...], bool]:
+        if not rest:
+            raise self.error(f"{KIND} requires at least one argument", at, expected="name=value")
+        sub = rest[0]
+        if sub.data == "legacy":
+            key_tok = sub.children[0]
+            if len(sub.children) < 2:
+                raise self.error(f"{KIND} must have two arguments", key_tok.start_pos,
+                                 expected="a value after the name")
+            value_tok = sub.children[1]
+            return self.make_legacy(KIND, key_tok.value, key_tok.start_pos, value_tok.value,
+                                    value_tok.start_pos, value_tok.end_pos), True
+        return self.make_pairs(KIND, [(tok.value, tok.start_pos) for tok in sub.children]), False
+
+    def lower_env(self, KIND, rest, common, at):
+        pairs, legacy = self.pairs(KIND, rest, at)
+        return ir.Env, {"pairs": pairs, "legacy": legacy, **common}
+
+    def lower_label(self, KIND, rest, common, at):
+        pairs, legacy = self.pairs(KIND, rest, at)
+        return ir.Label, {"pairs": pairs, "legacy": legacy, **common}
+
+    def lower_arg(self, KIND, rest, common, at):
+        if not rest:
+            raise self.error("ARG requires at least one argument", at, expected="NAME or NAME=default")
+        return self.make_arg([(tok.value, tok.start_pos) for tok in rest[0].children], common)
+
+    def lower_onbuild(self, KIND, rest, common, at):
+        if not rest:
+            raise self.error("ONBUILD requires at least one argument", at, expected="an instruction")
+        inner_tree = rest[0]
+        inner = self.lower_instruction(inner_tree)
+        # Where the wrapped text starts, for the inner node's source.
+        self.item.inner_at = self.item.locate(inner_tree.children[0].start_pos)
+        return ir.Onbuild, {"inner": inner, **common}
+
+    # -- node builders, shared by both routes -------------------------------
+    # ``at`` is the offset of the keyword (for errors); ``common`` holds the
+    # keyword as written and the flags.
+
+    def make_from(self, image: str, name: str | None, name_at: int, as_kw: str, common):
+        if name is not None and not _STAGE_NAME_RE.match(name.lower()):
+            raise self.error(f"invalid name for build stage: {name!r}, name can't start with a "
+                             "number or contain symbols", name_at)
+        return ir.From, {"image": self.image_ref(image), "stage_name": name, "as_keyword": as_kw, **common}
 
     def image_ref(self, raw: str) -> ir.ImageRef:
         resolved = None
@@ -488,16 +886,6 @@ class _Lowerer:
                     env[d.name] = d.default
         return env
 
-    def command(self, KIND, rest, allow_empty=True):
-        if not rest:
-            return ir.ShellForm(text="")
-        sub = rest[0]
-        if sub.data == "exec_form":
-            return ir.ExecForm(args=tuple(json.loads(sub.children[0].value)))
-        text = sub.children[0].value
-        self.check_json_elements(text, sub.children[0].start_pos)
-        return ir.ShellForm(text=text)
-
     def check_json_elements(self, text: str, at: int) -> None:
         """A JSON array with non-string elements is an error, not shell form."""
         if not text.startswith("["):
@@ -509,17 +897,7 @@ class _Lowerer:
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise self.error("when using JSON array syntax, arrays must be comprised of strings only", at)
 
-    def lower_run(self, KIND, rest, common, at):
-        return ir.Run(command=self.command(KIND, rest), **common)
-
-    def lower_cmd(self, KIND, rest, common, at):
-        return ir.Cmd(command=self.command(KIND, rest), **common)
-
-    def lower_entrypoint(self, KIND, rest, common, at):
-        return ir.Entrypoint(command=self.command(KIND, rest), **common)
-
-    def lower_shell(self, KIND, rest, common, at):
-        cmd = self.command(KIND, rest)
+    def make_shell(self, cmd, common, at):
         if isinstance(cmd, ir.ShellForm):
             if cmd.text == "":
                 raise self.error("SHELL requires at least one argument", at)
@@ -527,70 +905,35 @@ class _Lowerer:
                              expected='a JSON array such as ["/bin/sh", "-c"]')
         if not cmd.args:
             raise self.error("SHELL requires at least one argument", at)
-        return ir.Shell(args=cmd.args, **common)
+        return ir.Shell, {"args": cmd.args, **common}
 
-    def paths(self, rest):
-        if not rest:
-            return (), False
-        sub = rest[0]
-        if sub.data == "exec_form":
-            return tuple(json.loads(sub.children[0].value)), True
-        text = self.item.line[sub.children[0].start_pos:]
-        self.check_json_elements(text.strip(), sub.children[0].start_pos)
-        return tuple(t.value for t in sub.children), False
-
-    def lower_copy(self, KIND, rest, common, at, cls=ir.Copy):
-        args, is_json = self.paths(rest)
+    def make_copy(self, cls, KIND, args, is_json, common, at):
         if len(args) < 2:
             raise self.error(f"{KIND} requires at least two arguments, but only {len(args)} "
                              "was provided. Destination could not be determined.", at,
                              expected="one or more sources and a destination")
-        m = None if is_json else _HEREDOC_RE.match(args[-1])
-        if m and m.group(3):
-            raise self.error(f"{KIND} cannot accept a heredoc as a destination", at,
-                             expected="a destination path after the sources")
-        return cls(sources=args[:-1], dest=args[-1], json=is_json, **common)
+        if not is_json and "<<" in args[-1]:
+            m = _HEREDOC_RE.match(args[-1])
+            if m and m.group(3):
+                raise self.error(f"{KIND} cannot accept a heredoc as a destination", at,
+                                 expected="a destination path after the sources")
+        return cls, {"sources": args[:-1], "dest": args[-1], "json": is_json, **common}
 
-    def lower_add(self, KIND, rest, common, at):
-        return self.lower_copy(KIND, rest, common, at, cls=ir.Add)
-
-    def lower_volume(self, KIND, rest, common, at):
-        args, is_json = self.paths(rest)
+    def make_volume(self, args, is_json, common, at):
         if not args:
             raise self.error("VOLUME requires at least one argument", at)
-        return ir.Volume(paths=args, json=is_json, **common)
+        return ir.Volume, {"paths": args, "json": is_json, **common}
 
-    def lower_expose(self, KIND, rest, common, at):
-        if not rest:
+    def make_expose(self, ports, common, at):
+        if not ports:
             raise self.error("EXPOSE requires at least one argument", at)
-        return ir.Expose(ports=tuple(t.value for t in rest[0].children), **common)
+        return ir.Expose, {"ports": ports, **common}
 
-    def text(self, KIND, rest, at) -> str:
-        if not rest:
+    def make_text(self, KIND, text: str | None, common, at):
+        if text is None:
             raise self.error(f"{KIND} requires exactly one argument", at)
-        return rest[0].children[0].value
-
-    def lower_workdir(self, KIND, rest, common, at):
-        return ir.Workdir(path=self.text(KIND, rest, at), **common)
-
-    def lower_user(self, KIND, rest, common, at):
-        return ir.User(user=self.text(KIND, rest, at), **common)
-
-    def lower_stopsignal(self, KIND, rest, common, at):
-        return ir.Stopsignal(signal=self.text(KIND, rest, at), **common)
-
-    def lower_maintainer(self, KIND, rest, common, at):
-        return ir.Maintainer(name=self.text(KIND, rest, at), **common)
-
-    def lower_healthcheck(self, KIND, rest, common, at):
-        if not rest:
-            raise self.error("HEALTHCHECK requires at least one argument", at, expected="CMD or NONE")
-        sub = rest[0]
-        if sub.data == "hc_none":
-            return ir.Healthcheck(command=None, **common)
-        if len(sub.children) < 2:
-            raise self.error("Missing command after HEALTHCHECK CMD", sub.children[0].start_pos)
-        return ir.Healthcheck(command=self.command(KIND, sub.children[1:]), **common)
+        cls, field = _TEXT_FIELDS[KIND]
+        return cls, {field: text, **common}
 
     def word(self, text: str, at: int) -> str:
         try:
@@ -598,56 +941,43 @@ class _Lowerer:
         except WordError as e:
             raise self.error(str(e), at) from None
 
-    def pairs(self, KIND, rest, at) -> tuple[tuple[ir.KeyValue, ...], bool]:
-        if not rest:
-            raise self.error(f"{KIND} requires at least one argument", at, expected="name=value")
-        sub = rest[0]
-        if sub.data == "legacy":
-            key_tok = sub.children[0]
-            if len(sub.children) < 2:
-                raise self.error(f"{KIND} must have two arguments", key_tok.start_pos,
-                                 expected="a value after the name")
-            value_tok = sub.children[1]
-            raw = self.item.line[key_tok.start_pos: value_tok.end_pos]
-            return (ir.KeyValue(key=self.word(key_tok.value, key_tok.start_pos),
-                                value=self.word(value_tok.value, value_tok.start_pos), raw=raw),), True
+    def make_legacy(self, KIND, key: str, key_at: int, value: str, value_at: int, value_end: int):
+        raw = self.item.line[key_at: value_end]
+        return (ir.KeyValue(key=self.word(key, key_at), value=self.word(value, value_at), raw=raw),)
+
+    def make_pairs(self, KIND, toks: list[tuple[str, int]]) -> tuple[ir.KeyValue, ...]:
         out = []
-        for tok in sub.children:
-            k, _, v = tok.value.partition("=")
+        for text, at in toks:
+            k, _, v = text.partition("=")
             if k == "":
-                raise self.error(f"{KIND} names can not be blank", tok.start_pos)
-            out.append(ir.KeyValue(key=self.word(k, tok.start_pos),
-                                   value=self.word(v, tok.start_pos + len(k) + 1), raw=tok.value))
-        return tuple(out), False
+                raise self.error(f"{KIND} names can not be blank", at)
+            out.append(ir.KeyValue(key=self.word(k, at), value=self.word(v, at + len(k) + 1), raw=text))
+        return tuple(out)
 
-    def lower_env(self, KIND, rest, common, at):
-        pairs, legacy = self.pairs(KIND, rest, at)
-        return ir.Env(pairs=pairs, legacy=legacy, **common)
-
-    def lower_label(self, KIND, rest, common, at):
-        pairs, legacy = self.pairs(KIND, rest, at)
-        return ir.Label(pairs=pairs, legacy=legacy, **common)
-
-    def lower_arg(self, KIND, rest, common, at):
-        if not rest:
-            raise self.error("ARG requires at least one argument", at, expected="NAME or NAME=default")
+    def make_arg(self, toks: list[tuple[str, int]], common):
         decls = []
-        for tok in rest[0].children:
-            name, eq, value = tok.value.partition("=")
+        for text, at in toks:
+            name, eq, value = text.partition("=")
             if name == "":
-                raise self.error("ARG names can not be blank", tok.start_pos)
-            default = self.word(value, tok.start_pos + len(name) + 1) if eq else None
-            decls.append(ir.ArgDecl(name=name, default=default, raw=tok.value))
-        return ir.Arg(decls=tuple(decls), **common)
+                raise self.error("ARG names can not be blank", at)
+            default = self.word(value, at + len(name) + 1) if eq else None
+            decls.append(ir.ArgDecl(name=name, default=default, raw=text))
+        return ir.Arg, {"decls": tuple(decls), **common}
 
-    def lower_onbuild(self, KIND, rest, common, at):
-        if not rest:
-            raise self.error("ONBUILD requires at least one argument", at, expected="an instruction")
-        inner_tree = rest[0]
-        inner = self.lower_instruction(inner_tree)
-        # Where the wrapped text starts, for the inner node's source.
-        self.item.inner_at = self.item.locate(inner_tree.children[0].start_pos)
-        return ir.Onbuild(inner=inner, **common)
+
+_TEXT_FIELDS = {
+    "WORKDIR": (ir.Workdir, "path"), "USER": (ir.User, "user"),
+    "STOPSIGNAL": (ir.Stopsignal, "signal"), "MAINTAINER": (ir.Maintainer, "name"),
+}
+
+_FAST_READERS = {
+    "RUN": _Lowerer.fast_run, "CMD": _Lowerer.fast_cmd, "ENTRYPOINT": _Lowerer.fast_entrypoint,
+    "SHELL": _Lowerer.fast_shell, "COPY": _Lowerer.fast_copy, "ADD": _Lowerer.fast_add,
+    "VOLUME": _Lowerer.fast_volume, "EXPOSE": _Lowerer.fast_expose, "FROM": _Lowerer.fast_from,
+    "WORKDIR": _Lowerer.fast_text, "USER": _Lowerer.fast_text, "STOPSIGNAL": _Lowerer.fast_text,
+    "MAINTAINER": _Lowerer.fast_text, "HEALTHCHECK": _Lowerer.fast_healthcheck,
+    "ENV": _Lowerer.fast_env, "LABEL": _Lowerer.fast_label, "ARG": _Lowerer.fast_arg,
+}
 
 
 class _Rejected(Exception):

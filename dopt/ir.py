@@ -30,17 +30,81 @@ Example::
 
 from __future__ import annotations
 
+import threading
 from typing import Iterator
 
 import attrs
 from attrs import field, frozen
 
 # --------------------------------------------------------------------------
+# What every node shares
+#
+# attrs writes __repr__, __eq__ and __hash__ as source code for each class and
+# compiles it; for the ~30 classes here that was most of the cost of
+# `import dopt.ir`, which every dopt command pays at start-up.  So the classes
+# ask attrs for __init__ only (``_node`` below) and inherit these three from
+# ``_Node``, which behave as attrs' own: the repr lists the fields with
+# repr=True as ``Class(name=value!r, ...)``; equality needs the same class and
+# equal fields with eq=True, in order; the hash covers the class and those
+# fields.
+
+_REPR_ACTIVE = threading.local()
+_EQ_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _eq_fields(cls: type) -> tuple[str, ...]:
+    try:
+        return _EQ_FIELDS[cls]
+    except KeyError:
+        names = _EQ_FIELDS[cls] = tuple(a.name for a in attrs.fields(cls) if a.eq)
+        return names
+
+
+class _Node:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        active = _REPR_ACTIVE.__dict__.setdefault("ids", set())
+        if id(self) in active:  # a node that (through a mutable value) holds itself
+            return "..."
+        active.add(id(self))
+        try:
+            parts = []
+            for a in attrs.fields(self.__class__):
+                if a.repr is False:
+                    continue
+                value = getattr(self, a.name)
+                parts.append(f"{a.name}={repr(value) if a.repr is True else a.repr(value)}")
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}({', '.join(parts)})"
+        finally:
+            active.discard(id(self))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in _eq_fields(self.__class__))
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *[getattr(self, n) for n in _eq_fields(self.__class__)]))
+
+
+def _node(cls=None, **options):
+    """``attrs.frozen`` without generated __repr__/__eq__/__hash__ (``_Node`` has them)."""
+    if cls is None:
+        return lambda c: frozen(c, repr=False, eq=False, **options)
+    return frozen(cls, repr=False, eq=False, **options)
+
+
+# --------------------------------------------------------------------------
 # Small value types
 
 
-@frozen
-class Span:
+@_node
+class Span(_Node):
     """1-based inclusive line range of a node in its source file."""
 
     start_line: int
@@ -52,8 +116,8 @@ class Span:
         return f"lines {self.start_line}-{self.end_line}"
 
 
-@frozen
-class Flag:
+@_node
+class Flag(_Node):
     """One ``--name[=value]`` flag of an instruction, in source order.
 
     ``value`` is None for a boolean flag written without ``=`` (``--link``).
@@ -66,8 +130,8 @@ class Flag:
         return f"--{self.name}" if self.value is None else f"--{self.name}={self.value}"
 
 
-@frozen
-class Mount:
+@_node
+class Mount(_Node):
     """A parsed ``RUN --mount=...`` flag.
 
     ``options`` keeps every ``key=value`` (or bare ``key``) in source order;
@@ -92,8 +156,8 @@ class Mount:
         return self.get("target")
 
 
-@frozen
-class Heredoc:
+@_node
+class Heredoc(_Node):
     """A heredoc attached to RUN/COPY/ADD.
 
     ``name`` is the delimiter without quotes/backslashes; ``content`` is the
@@ -111,8 +175,8 @@ class Heredoc:
     file_descriptor: int = 0
 
 
-@frozen
-class ImageRef:
+@_node
+class ImageRef(_Node):
     """A parsed image reference ``[registry/]repository[:tag][@digest]``.
 
     ``raw`` is the text as written (possibly containing ``$VARS``); the parsed
@@ -143,8 +207,8 @@ class ImageRef:
 # Commands: shell form vs exec form
 
 
-@frozen
-class ShellForm:
+@_node
+class ShellForm(_Node):
     """Shell-form arguments: ``text`` is the logical line after joining
     continuations and removing in-continuation comment lines (what BuildKit
     hands to ``/bin/sh -c``)."""
@@ -152,8 +216,8 @@ class ShellForm:
     text: str
 
 
-@frozen
-class ExecForm:
+@_node
+class ExecForm(_Node):
     """JSON exec-form arguments, decoded."""
 
     args: tuple[str, ...]
@@ -166,8 +230,8 @@ Command = ShellForm | ExecForm
 # Instructions
 
 
-@frozen(kw_only=True)
-class Instruction:
+@_node(kw_only=True)
+class Instruction(_Node):
     """Base of every instruction node.
 
     ``keyword`` is the keyword as written (case kept, e.g. ``run``);
@@ -211,7 +275,7 @@ class Instruction:
         return self.source is None
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class From(Instruction):
     KIND = "FROM"
     image: ImageRef
@@ -224,7 +288,7 @@ class From(Instruction):
         return self.flag_value("platform")
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Run(Instruction):
     KIND = "RUN"
     command: Command
@@ -241,25 +305,25 @@ class Run(Instruction):
         return isinstance(self.command, ExecForm)
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Cmd(Instruction):
     KIND = "CMD"
     command: Command
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Entrypoint(Instruction):
     KIND = "ENTRYPOINT"
     command: Command
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Shell(Instruction):
     KIND = "SHELL"
     args: tuple[str, ...]
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class CopyLike(Instruction):
     """COPY or ADD. ``sources`` are words as written (variables unexpanded);
     heredoc sources appear as their opener word (``<<EOF``) and in
@@ -276,18 +340,18 @@ class CopyLike(Instruction):
         return self.flag_value("from")
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Copy(CopyLike):
     KIND = "COPY"
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Add(CopyLike):
     KIND = "ADD"
 
 
-@frozen
-class KeyValue:
+@_node
+class KeyValue(_Node):
     """One ENV/LABEL pair. ``key``/``value`` are *processed* (quotes and
     escapes removed, variables not expanded). ``raw`` is the pair as written,
     for the printer (None for a pair a pass made)."""
@@ -297,59 +361,59 @@ class KeyValue:
     raw: str | None = None
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Env(Instruction):
     KIND = "ENV"
     pairs: tuple[KeyValue, ...]
     legacy: bool = False  # ``ENV key value`` form
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Label(Instruction):
     KIND = "LABEL"
     pairs: tuple[KeyValue, ...]
     legacy: bool = False
 
 
-@frozen
-class ArgDecl:
+@_node
+class ArgDecl(_Node):
     name: str
     default: str | None = None  # processed value; None when no ``=``
     raw: str | None = None
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Arg(Instruction):
     KIND = "ARG"
     decls: tuple[ArgDecl, ...]
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Workdir(Instruction):
     KIND = "WORKDIR"
     path: str
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class User(Instruction):
     KIND = "USER"
     user: str
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Expose(Instruction):
     KIND = "EXPOSE"
     ports: tuple[str, ...]
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Volume(Instruction):
     KIND = "VOLUME"
     paths: tuple[str, ...]
     json: bool = False
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Healthcheck(Instruction):
     """``command`` is None for ``HEALTHCHECK NONE``."""
 
@@ -357,19 +421,19 @@ class Healthcheck(Instruction):
     command: Command | None = None
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Stopsignal(Instruction):
     KIND = "STOPSIGNAL"
     signal: str
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Maintainer(Instruction):
     KIND = "MAINTAINER"
     name: str
 
 
-@frozen(kw_only=True)
+@_node(kw_only=True)
 class Onbuild(Instruction):
     """ONBUILD wrapping another instruction (its ``leading`` is empty and its
     ``source`` is the wrapped text)."""
@@ -391,8 +455,8 @@ INSTRUCTION_CLASSES: dict[str, type[Instruction]] = {
 # Structure
 
 
-@frozen
-class Directive:
+@_node
+class Directive(_Node):
     """A parser directive (``# syntax=...``, ``# escape=...``, ``# check=...``)."""
 
     name: str
@@ -400,8 +464,8 @@ class Directive:
     source: str
 
 
-@frozen
-class Stage:
+@_node
+class Stage(_Node):
     """A build stage: its FROM and the instructions that follow it."""
 
     from_: From
@@ -426,8 +490,8 @@ class Stage:
         return attrs.evolve(self, **changes)
 
 
-@frozen
-class Dockerfile:
+@_node
+class Dockerfile(_Node):
     """A whole Dockerfile.
 
     ``preamble`` holds the instructions before the first FROM (global ARGs);
@@ -459,8 +523,8 @@ class Dockerfile:
         return self.stages[-1] if self.stages else None
 
 
-@frozen
-class ParseWarning:
+@_node
+class ParseWarning(_Node):
     """A non-fatal finding of the parser (BuildKit's lint names where one exists)."""
 
     code: str  # e.g. "NoEmptyContinuation"

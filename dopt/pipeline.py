@@ -221,7 +221,7 @@ OPT_LEVELS: dict[str, str] = {
     "0": "noop",
     "1": "fuse,cleanup",
     "2": "reorder,split,lower,fuse,cleanup<no-recommends>",
-    "3": "reorder,split,lower<distroless>,fuse,cleanup<no-recommends;mounts>",
+    "3": "reorder,split,crossbuild,lower<distroless>,fuse,cleanup<no-recommends;mounts>",
 }
 
 

@@ -122,7 +122,8 @@ def verify_images(engine, original: str, optimized: str, plan: VerificationPlan)
     for check in plan.http:
         report.checks.append(_http(engine, original, optimized, check, plan.timeout))
     if plan.check_packages:
-        report.checks.extend(compare_packages(engine, original, optimized, report.warnings))
+        report.checks.extend(compare_packages(engine, original, optimized, report.warnings,
+                                              original_base=plan.original_base))
     if plan.paths:
         report.checks.append(compare_files(engine, original, optimized, plan.paths))
     if not plan.smoke and not plan.http:
@@ -339,9 +340,19 @@ def _npm_packages(engine, image: str, workdir: str) -> dict[str, str] | None:
     return out
 
 
-def compare_packages(engine, original: str, optimized: str, warnings: list[str]) -> list[Check]:
+def compare_packages(engine, original: str, optimized: str, warnings: list[str],
+                     original_base: str | None = None) -> list[Check]:
     checks: list[Check] = []
     py_a = _python_packages(engine, original)
+    if py_a is not None and original_base and engine.exists(original_base):
+        # only what the Dockerfile installed is the app's: a Go builder image that happens to
+        # carry Debian's python3 has no Python app to compare
+        base = _python_packages(engine, original_base) or {}
+        own = {k: v for k, v in py_a.items() if base.get(k) != v and k not in TOOLING_PYTHON}
+        if not own:
+            warnings.append("the original's Python packages all come from its base image: "
+                            "no Python packages of the app to compare")
+            py_a = None
     if py_a is not None:
         py_b = _python_packages(engine, optimized)
         if py_b is None:

@@ -19,6 +19,7 @@ PASS_MODULES: tuple[str, ...] = (
     "fuse",
     "lower",
     "split",
+    "crossbuild",
     "reorder",
 )
 

@@ -139,6 +139,13 @@ TABLE = [
     ("DO403", "ok with ENV LEVEL=#info (a value, B11)", "FROM alpine:3.19\nENV LEVEL=#info\n", []),
     ("DO404", "not ok with an empty continuation line",
      "FROM alpine:3.19\nRUN echo one \\\n\n    two\n", [2]),
+    # -- DO5xx --------------------------------------------------------------------------------
+    ("DO501", "not ok with an amd64 download",
+     "FROM debian:bookworm\nRUN curl -fsSLo /usr/local/bin/jq https://x.io/jq-linux-amd64\n", [2]),
+    ("DO501", "ok with $TARGETARCH in the URL",
+     "FROM debian:bookworm\nARG TARGETARCH\nRUN curl -fsSLo /jq https://x.io/jq-linux-$TARGETARCH\n", []),
+    ("DO502", "not ok with a base that has no arm64 image", "FROM mysql:5.7\n", [1]),
+    ("DO502", "ok with a multi-arch base", "FROM debian:bookworm\n", []),
 ]
 
 CASE_INPUTS = {

@@ -1316,6 +1316,33 @@ DO405 = _rule(
     "A non-fatal diagnostic of the parser (its code is in the message).",
     category="syntax")
 
+DO501 = _rule(
+    "DO501", "info", "architecture-specific download or package",
+    "A URL, ADD source or package with amd64/x86_64 baked in is the wrong architecture on an arm64 build; "
+    "use $TARGETARCH (or `dpkg --print-architecture`) in the name.",
+    category="platform")
+
+DO502 = _rule(
+    "DO502", "info", "base image without an ARM64 variant",
+    "The base-image table knows this image has no linux/arm64 build; pick one that is multi-arch, "
+    "or pin `--platform=linux/amd64` deliberately.",
+    category="platform")
+
+
+@_check(DO501, DO502)
+def _platform(facts: Facts) -> None:
+    from dopt.analysis.platform import platform_findings
+
+    rules = {"DO501": DO501, "DO502": DO502}
+    by_line = {}
+    for ins in facts.df.instructions():
+        if ins.span:
+            by_line.setdefault(ins.span.start_line, ins)
+    for rule_id, message, span in platform_findings(facts.df):
+        ins = by_line.get(span.start_line) if span else None
+        facts.emit(rules[rule_id], ins, message, line=span.start_line if span else None)
+
+
 _WARNING_RULES = {"IgnoredDirective": DO402, "NoEmptyContinuation": DO404}
 
 

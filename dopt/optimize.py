@@ -62,7 +62,7 @@ class ImageFacts:
 
     @property
     def size_mb(self) -> float:
-        return self.size_bytes / (1024 * 1024)
+        return self.size_bytes / 1e6  # decimal MB, as `docker images` shows
 
     def to_dict(self) -> dict:
         return {
@@ -300,7 +300,7 @@ def _predict(engine, original_tag, optimized_df, context, path, say):
     except Exception as e:  # an estimate must never stop the optimization itself
         say(f"no size prediction: {e}")
         return None
-    say(f"predicted optimized size: {prediction.predicted_bytes / (1024 * 1024):.1f} MB")
+    say(f"predicted optimized size: {prediction.predicted_bytes / 1e6:.1f} MB")
     return prediction
 
 

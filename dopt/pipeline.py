@@ -210,6 +210,29 @@ def parse_pipeline(text: str, *, known: Iterable[str] | None = None) -> Pipeline
     return pipeline
 
 
+def validate_pipeline(pipeline: "Pipeline") -> None:
+    """Fail on options a pass does not have (``cleanup<mount>`` is a typo of ``cleanup<mounts>``).
+
+    >>> validate_pipeline(parse_pipeline("cleanup<mount>"))
+    Traceback (most recent call last):
+    ...
+    dopt.pipeline.PipelineSyntaxError: pass 'cleanup' has no option 'mount'; did you mean 'mounts'? (options: mounts, no-recommends)
+    """
+    from passes import by_name
+
+    for element in pipeline.elements:
+        if isinstance(element, Repeat):
+            validate_pipeline(element.body)
+            continue
+        known = list(getattr(by_name(element.name), "OPTIONS", {}) or {})
+        for key, _ in element.options:
+            if key not in known:
+                hint = difflib.get_close_matches(key, known, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                listing = f" (options: {', '.join(known)})" if known else " (it takes no options)"
+                raise PipelineSyntaxError(f"pass {element.name!r} has no option {key!r}{extra}{listing}")
+
+
 def _registry_names() -> list[str]:
     from passes import PASSES
 
@@ -375,6 +398,19 @@ class Pragmas:
         return pass_name in names or "all" in names
 
 
+def _warn_unknown_pragma_names(df: Dockerfile, ctx: "PassContext") -> None:
+    names = set(_registry_names()) | {"all"}
+    texts = [ins.leading for ins in df.instructions()] + [df.trailer]
+    saved = ctx.pass_name
+    ctx.pass_name = "pipeline"
+    for text in texts:
+        for _, skipped in _pragmas(text):
+            for name in sorted(skipped - names):
+                hint = difflib.get_close_matches(name, sorted(names), n=1)
+                ctx.warn(f"'# dopt: skip={name}' names no pass" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+    ctx.pass_name = saved
+
+
 def _key(ins: Instruction) -> tuple:
     return (ins.source, ins.span.start_line if ins.span else None)
 
@@ -458,6 +494,8 @@ def run_pipeline(
 
     if isinstance(pipeline, str):
         pipeline = parse_pipeline(pipeline)
+    validate_pipeline(pipeline)
+    _check_settings(settings or {})
     ctx = PassContext(settings=dict(settings or {}))
     dumps: list[Dump] = []
     text = print_ir(df)
@@ -484,6 +522,8 @@ def run_pipeline(
         ctx.pass_name = spec.name
         ctx.options = spec.option_dict()
         ctx._skip = pragmas.skips
+        if counter[0] == 1:
+            _warn_unknown_pragma_names(current, ctx)
         if spec.name in pragmas.global_skip or "all" in pragmas.global_skip:
             ctx.note(f"skipped: '# dopt: global skip={spec.name}'")
             if keep_dumps:
@@ -506,6 +546,18 @@ def run_pipeline(
 
     out = run_elements(df, pipeline.elements)
     return PipelineResult(out, print_ir(out), ctx.diagnostics, dumps, pipeline)
+
+
+# Every settings key a pass reads; a misspelt key ("context" for "context_dir") would silently do nothing.
+SETTINGS_KEYS = frozenset({"runtime_deps", "path", "context_dir", "build_args", "target", "platform"})
+
+
+def _check_settings(settings: dict) -> None:
+    unknown = sorted(set(settings) - SETTINGS_KEYS)
+    if unknown:
+        hints = [difflib.get_close_matches(k, sorted(SETTINGS_KEYS), n=1) for k in unknown]
+        said = ", ".join(f"{k!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for k, h in zip(unknown, hints))
+        raise UsageError(f"unknown pipeline settings {said}; known: {', '.join(sorted(SETTINGS_KEYS))}")
 
 
 def _enforce_pragmas(before: Dockerfile, after: Dockerfile, pragmas: Pragmas, name: str,

@@ -69,7 +69,7 @@ class Prediction:
     def to_dict(self, actual_bytes: int | None = None) -> dict:
         out = {
             "predicted_bytes": self.predicted_bytes,
-            "predicted_mb": round(self.predicted_bytes / (1024 * 1024), 1),
+            "predicted_mb": round(self.predicted_bytes / 1e6, 1),
             "method": self.method,
             "components": [{"what": w, "bytes": b} for w, b in self.components],
             "notes": list(self.notes),

@@ -77,7 +77,7 @@ def shell_has_errexit(shell: tuple[str, ...]) -> bool:
     return False
 
 
-ERREXIT_REASON = ("it runs with errexit (set -e), which POSIX shells ignore on the left of '&&': "
+ERREXIT_REASON = ("errexit (set -e), which POSIX shells ignore on the left of '&&': "
                   "fusing would change which failures stop the build")
 
 
@@ -103,6 +103,7 @@ def group_for_join(text: str, *, errexit: bool = False) -> tuple[str | None, str
     """
     from dopt.shell import parse_script, state_effects
 
+    text = split_comment(text)[0]  # a trailing comment would swallow what follows the group
     script = parse_script(text)
     if script.opaque:
         return None, f"the shell script cannot be analysed ({script.error})"
@@ -112,16 +113,40 @@ def group_for_join(text: str, *, errexit: bool = False) -> tuple[str | None, str
         return None, "the script is empty"
     body = _strip_terminator(text)
     if sets_errexit(script):
-        return None, "the script turns on " + ERREXIT_REASON[3:]
+        return None, "the script turns on " + ERREXIT_REASON
     simple = script.is_and_chain and "\n" not in body
     if errexit and not simple and not _or_chain(script):
-        return None, "the shell " + ERREXIT_REASON[3:].replace("it runs with", "runs with")
+        return None, "the SHELL runs with " + ERREXIT_REASON
     effects = state_effects(script)
     if effects:
         return f"({body})", ""
     if simple:
         return body, ""
     return "{ " + body + "; }", ""
+
+
+def split_comment(text: str) -> tuple[str, str]:
+    """``(script, comment)``: a RUN's shell text without its trailing ``# comment``, and the comment.
+
+    A RUN's continuation lines are joined into one line, so a shell comment always runs to the
+    end of the text: anything appended after it (``&& next``, ``; }``, ``)``) would be commented
+    out. Scripts that cannot be analysed come back whole.
+
+    >>> split_comment("cd /tmp # go there")
+    ('cd /tmp', '# go there')
+    >>> split_comment("echo a#b '# not' $#")
+    ("echo a#b '# not' $#", '')
+    """
+    from dopt.shell import parse_script
+
+    script = parse_script(text)
+    if script.opaque or not script.items or "#" not in text:
+        return text, ""
+    end = max(item.end for item in script.items)
+    at = text.find("#", end)
+    if at < 0 or text[end:at].strip(" \t;&"):
+        return text, ""
+    return text[:at].rstrip(), text[at:].rstrip()
 
 
 def _or_chain(script) -> bool:
@@ -150,15 +175,20 @@ def join_scripts(texts: list[str], *, errexit: bool = False) -> tuple[str | None
     from dopt.shell import parse_script
 
     parts: list[str] = []
+    comments: list[str] = []
     for n, text in enumerate(texts):
         last = n == len(texts) - 1
+        text, comment = split_comment(text)
+        if comment:
+            comments.append(comment)
         wrapped, reason = group_for_join(text, errexit=errexit)
         if wrapped is None:
             return None, reason
         if last and wrapped.startswith("(") and parse_script(text).is_and_chain and "\n" not in text.strip():
             wrapped = _strip_terminator(text)
         parts.append(wrapped)
-    return " && ".join(parts), ""
+    # the comments move to the end, where they comment out nothing
+    return " && ".join(parts) + "".join(" " + c for c in comments), ""
 
 
 _HADOLINT = re.compile(r"^([ \t]*#[ \t]*hadolint[ \t]+ignore=)([\w, ]+?)[ \t]*(\r?\n)", re.M)

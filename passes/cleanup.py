@@ -35,7 +35,8 @@ from __future__ import annotations
 import re
 
 from dopt.ir import Flag, Instruction, Run, ShellForm, Stage
-from dopt.rewrite import group_for_join, join_scripts, merge_leading, replace_stage, run_text, shell_is_posix, stage_shells
+from dopt.rewrite import (group_for_join, join_scripts, merge_leading, replace_stage, run_text, shell_has_errexit,
+                          shell_is_posix, split_comment, stage_shells)
 
 NAME = "cleanup"
 DESCRIPTION = "keep package-manager caches and lists out of layers (or in cache mounts)"
@@ -81,7 +82,8 @@ def run(df, ctx):
         out = []
         for pos, ins in enumerate(instructions):
             if isinstance(ins, Run) and not ctx.is_skipped(ins) and shell_is_posix(shells_now[pos]):
-                ins = _clean_run(ins, instructions[pos + 1:], _derived_runs(df, index), ctx)
+                ins = _clean_run(ins, instructions[pos + 1:], _derived_runs(df, index), ctx,
+                                 errexit=shell_has_errexit(shells_now[pos]))
             out.append(ins)
         if tuple(out) != stage.instructions:
             df = replace_stage(df, index, stage.edit(instructions=tuple(out)))
@@ -157,7 +159,7 @@ def _needs_lists_later(later: list[Instruction], derived: list[Run]) -> Instruct
     return None
 
 
-def _clean_run(ins: Run, later, derived, ctx) -> Run:
+def _clean_run(ins: Run, later, derived, ctx, *, errexit: bool = False) -> Run:
     text = run_text(ins)
     if text is None:
         return ins
@@ -194,7 +196,7 @@ def _clean_run(ins: Run, later, derived, ctx) -> Run:
         elif not apt_clean_lists and not _mounted(ins, APT_LISTS):
             blocker = _needs_lists_later(later, derived)
             if blocker is not None:
-                ctx.decline(f"not removing apt lists after {ins.span}: the RUN at {blocker.span} "
+                ctx.decline(f"not removing apt lists after {_where(ins)}: the RUN at {_where(blocker)} "
                             "installs with apt-get without its own apt-get update", ins.span)
             else:
                 trailers.append("apt-get clean && rm -rf /var/lib/apt/lists/*")
@@ -254,19 +256,27 @@ def _clean_run(ins: Run, later, derived, ctx) -> Run:
     for pos, piece in sorted(set(inserts), reverse=True):
         new_text = new_text[:pos] + piece + new_text[pos:]
     if trailers:
-        wrapped, reason = group_for_join(new_text)
+        # a trailing `# comment` would swallow the cleanup: it moves after it
+        code, comment = split_comment(new_text)
+        # under a SHELL with -e, a sequence left of `&&` would lose errexit: group_for_join declines
+        wrapped, reason = group_for_join(code, errexit=errexit)
         if wrapped is None:
-            ctx.decline(f"not appending cache cleanup at {ins.span}: {reason}", ins.span)
+            ctx.decline(f"not appending cache cleanup at {_where(ins)}: {reason}", ins.span)
             trailers = []
         else:
             if wrapped.startswith("("):
                 # state changes no longer matter: only the cleanup follows
-                wrapped = new_text.strip() if script.is_and_chain else "{ " + new_text.strip().rstrip(";") + "; }"
-            new_text = " && ".join([wrapped, *trailers])
+                wrapped = code.strip() if script.is_and_chain else "{ " + code.strip().rstrip(";") + "; }"
+            new_text = " && ".join([wrapped, *trailers]) + (" " + comment if comment else "")
     if new_text == text and not added_flags:
         return ins
-    ctx.changed(f"cleaned caches in RUN at {ins.span}: {', '.join(dict.fromkeys(notes))}", ins.span)
+    ctx.changed(f"cleaned caches in {_where(ins)}: {', '.join(dict.fromkeys(notes))}", ins.span)
     return ins.edit(command=ShellForm(new_text), flags=ins.flags + tuple(added_flags))
+
+
+def _where(ins) -> str:
+    """``lines 9-13`` for an instruction from the source; a phrase for one a pass made."""
+    return str(ins.span) if ins.span else "a RUN added by an earlier pass"
 
 
 def _after_word(text: str, command, word: str) -> int | None:
@@ -293,7 +303,7 @@ def _join_lone_updates(instructions: list[Instruction], shells, ctx) -> list[Ins
             and shell_is_posix(shells[pos])
             and sorted(f.text() for f in prev.flags) == sorted(f.text() for f in ins.flags)
         ):
-            joined, reason = join_scripts([run_text(prev), run_text(ins)])
+            joined, reason = join_scripts([run_text(prev), run_text(ins)], errexit=shell_has_errexit(shells[pos]))
             if joined is None:
                 ctx.decline(f"not joining apt-get update at {prev.span} to its install: {reason}", prev.span)
             else:
@@ -366,7 +376,7 @@ def _move_late_removals(instructions: list[Instruction], shells, ctx) -> list[In
         if any(_mounted(target, p) for p in paths):
             pos += 1
             continue
-        joined, reason = join_scripts([run_text(target), run_text(ins)])
+        joined, reason = join_scripts([run_text(target), run_text(ins)], errexit=shell_has_errexit(shells[creator]))
         if joined is None:
             ctx.decline(f"not moving the removal at {ins.span} into {target.span}: {reason}", ins.span)
             pos += 1

@@ -510,10 +510,13 @@ def _runtime_commands(facts: Facts, plan: Plan) -> set[str]:
 
     names: set[str] = set()
 
+    # Every word counts, not only argv[0]: wrappers (tini, dumb-init, xvfb-run, su-exec, gosu,
+    # a script's arguments) run the program they are given. Over-counting only keeps something
+    # in the runtime that was not needed; under-counting breaks it.
     def add_script(text: str) -> None:
         script = parse_script(text)
         for c in script.commands:
-            for w in (c.argv0, c.effective_argv0):
+            for w in (c.argv0, c.effective_argv0, *c.words):
                 if w:
                     names.add(posixpath.basename(w))
 
@@ -527,7 +530,7 @@ def _runtime_commands(facts: Facts, plan: Plan) -> set[str]:
                 continue
             if isinstance(command, ExecForm):
                 if command.args:
-                    names.add(posixpath.basename(command.args[0]))
+                    names.update(posixpath.basename(a) for a in command.args if a)
                     if posixpath.basename(command.args[0]) in ("sh", "bash", "ash", "dash") and "-c" in command.args:
                         at = list(command.args).index("-c")
                         if at + 1 < len(command.args):

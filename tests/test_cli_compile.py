@@ -83,9 +83,11 @@ def test_diff_is_a_unified_diff(capsys, dockerfile):
 
 
 def test_print_after_all_gives_valid_dockerfiles_with_banners(capsys, dockerfile):
-    code, out, _ = run(capsys, "compile", str(dockerfile), "--passes", "fuse,cleanup", "--print-after-all")
+    code, final, out = run(capsys, "compile", str(dockerfile), "--passes", "fuse,cleanup", "--print-after-all")
     assert code == 0
     assert out.count("# *** dopt: IR dump after pass") == 2
+    # the dumps are on stderr; the result is still on stdout
+    assert "IR dump" not in final and parse_text(final)
     # the banner goes after the parser directive, so `# escape=` still counts
     first = out.split("# escape=\\\n# *** dopt: IR dump after pass 2")[0]
     df = parse_text(first)
@@ -93,14 +95,14 @@ def test_print_after_all_gives_valid_dockerfiles_with_banners(capsys, dockerfile
 
 
 def test_print_after_one_pass(capsys, dockerfile):
-    code, out, _ = run(capsys, "compile", str(dockerfile), "--passes", "fuse,cleanup", "--print-after", "cleanup")
+    code, _, out = run(capsys, "compile", str(dockerfile), "--passes", "fuse,cleanup", "--print-after", "cleanup")
     assert code == 0 and out.count("IR dump after pass") == 1 and "pass 2: cleanup" in out
 
 
 def test_print_changed_skips_passes_that_changed_nothing(capsys, dockerfile):
-    code, out, _ = run(capsys, "compile", str(dockerfile), "--passes", "noop,fuse", "--print-changed")
+    code, _, out = run(capsys, "compile", str(dockerfile), "--passes", "noop,fuse", "--print-changed")
     assert code == 0 and "pass 2: fuse" in out and "noop" not in out
-    code, out, _ = run(capsys, "compile", str(dockerfile), "--passes", "noop,fuse", "--print-changed=diff")
+    code, _, out = run(capsys, "compile", str(dockerfile), "--passes", "noop,fuse", "--print-changed=diff")
     assert code == 0 and "+++ after-fuse" in out
 
 
@@ -180,3 +182,25 @@ def test_version_and_help(capsys):
     assert run(capsys, "--version")[1].startswith("dopt ")
     code, out, _ = run(capsys)
     assert code == 2 and "compile" in out and "optimize" in out
+
+
+def test_option_typos_are_errors_with_a_suggestion(capsys, dockerfile):
+    code, _, err = run(capsys, "compile", str(dockerfile), "--passes", "cleanup<mount>")
+    assert code == 2 and "did you mean 'mounts'" in err
+    code, _, err = run(capsys, "compile", "--passes", "noop<x>", "--print-pipeline")
+    assert code == 2 and "takes no options" in err
+
+
+def test_pragma_naming_no_pass_is_warned_about(capsys, tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a\n# dopt: skip=fsue\nRUN x\nRUN y\n")
+    code, _, err = run(capsys, "compile", str(path), "--passes", "fuse")
+    assert code == 0 and "skip=fsue' names no pass; did you mean 'fuse'" in err
+
+
+def test_library_settings_typos_are_errors():
+    from dopt.errors import UsageError
+    from dopt.pipeline import run_pipeline
+
+    with pytest.raises(UsageError, match="did you mean 'context_dir'"):
+        run_pipeline(parse_text("FROM a\n"), "noop", settings={"context": "."})

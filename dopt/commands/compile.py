@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     out.add_argument("--in-place", action="store_true", help="overwrite the input file (atomically)")
     p.add_argument("--diff", action="store_true", help="print a unified diff instead of the result")
     p.add_argument("--check", action="store_true", help="exit 1 when the pipeline would change the file")
-    p.add_argument("--print-after-all", action="store_true", help="print the IR after every pass")
+    p.add_argument("--print-after-all", action="store_true", help="print the IR after every pass (on stderr)")
     p.add_argument("--print-after", action="append", default=[], metavar="PASS",
                    help="print the IR after PASS (repeatable)")
     p.add_argument("--print-changed", nargs="?", const="full", choices=["full", "diff"],
@@ -61,7 +61,10 @@ def run(args) -> int:
         for module in PASSES:
             print(f"{module.NAME:<{width}}  {module.DESCRIPTION}")
         return 0
+    from dopt.pipeline import validate_pipeline
+
     pipeline = parse_pipeline(selected_pipeline(args))
+    validate_pipeline(pipeline)
     if args.print_pipeline:
         print(pipeline)
         return 0
@@ -81,7 +84,7 @@ def run(args) -> int:
     if args.dump_graph:
         from dopt.analysis.graph import build_graph, to_dot
 
-        write_atomic(args.dump_graph, to_dot(build_graph(df)))
+        write_atomic(args.dump_graph, to_dot(build_graph(df)), inputs=(args.file,))
     import os
 
     context = args.context or (os.path.dirname(os.path.abspath(args.file)) if args.file != "-" else None)
@@ -108,8 +111,9 @@ def run(args) -> int:
         if changed:
             write_atomic(args.file, result.text)
     elif args.output:
-        write_atomic(args.output, result.text)
-    elif not args.diff and not (args.print_after_all or args.print_after or args.print_changed):
+        write_atomic(args.output, result.text, inputs=(args.file,))
+    elif not args.diff:
+        # dumps go to stderr (as LLVM's -print-after-all), so the result stays pipeable
         sys.stdout.write(result.text)
     return 0
 
@@ -128,16 +132,23 @@ def _print_dumps(args, result, df) -> None:
         )
         if show:
             if args.print_changed == "diff":
-                sys.stdout.write(f"{title}\n")
-                sys.stdout.write(diff_text(previous, dump.text, "before", f"after-{dump.pass_name}"))
+                sys.stderr.write(f"{title}\n")
+                sys.stderr.write(diff_text(previous, dump.text, "before", f"after-{dump.pass_name}"))
             else:
-                sys.stdout.write(with_banner(dump.text, df, title))
+                sys.stderr.write(with_banner(dump.text, df, title))
         if args.dump_dir:
             import os
 
-            os.makedirs(args.dump_dir, exist_ok=True)
+            try:
+                os.makedirs(args.dump_dir, exist_ok=True)
+            except OSError as e:
+                from dopt.errors import UsageError
+
+                raise UsageError(f"--dump-dir {args.dump_dir}: cannot create the folder: "
+                                 f"{e.strerror or e}") from None
             name = "00-input.Dockerfile" if dump.index == 0 else f"{dump.index:02d}-after-{dump.pass_name}.Dockerfile"
-            write_atomic(os.path.join(args.dump_dir, name), with_banner(dump.text, df, title))
+            write_atomic(os.path.join(args.dump_dir, name), with_banner(dump.text, df, title),
+                         inputs=(args.file,))
         previous = dump.text
 
 

@@ -179,7 +179,7 @@ def _prediction_line(outcome):
     p = getattr(outcome, "prediction", None)
     if p is None:
         return None
-    line = f"Predicted Size:   {p.predicted_bytes / (1024 * 1024):.1f} MB (before building)"
+    line = f"Predicted Size:   {p.predicted_bytes / 1e6:.1f} MB (before building)"
     if outcome.optimized is not None:
         line += f", {p.error_percent(outcome.optimized.size_bytes):+.1f}% off"
     return line

@@ -140,7 +140,7 @@ def _prediction(outcome) -> dict | None:
     mb = get("predicted_mb") or get("predicted_size_mb") or get("size_mb")
     for key in ("predicted_bytes", "size_bytes"):
         if mb is None and get(key) is not None:
-            mb = get(key) / (1024 * 1024)
+            mb = get(key) / 1e6
     if mb is None:
         return None
     actual = outcome.optimized.size_mb

@@ -79,8 +79,8 @@ def render_text(doc: dict, *, quiet: bool = False, verbose: int = 0) -> str:
                 lines.extend(_detail_lines(f))
         if verbose and not quiet and file.get("image"):
             img = file["image"]
-            lines.append(f"{file['path']}: built image {img['total_bytes'] / (1 << 20):.1f} MB in "
-                         f"{img['layers']} layers, {img['wasted_bytes'] / (1 << 20):.1f} MB wasted")
+            lines.append(f"{file['path']}: built image {img['total_bytes'] / 1e6:.1f} MB in "
+                         f"{img['layers']} layers, {img['wasted_bytes'] / 1e6:.1f} MB wasted")
         if verbose > 1 and not quiet:
             lines.append(f"{file['path']}: analysed in {file['seconds']:.3f}s")
     if not quiet:

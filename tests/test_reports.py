@@ -210,8 +210,8 @@ def _outcome(original: str, optimized: str, *, prediction=None):
 
     out = PredictedOutcome(
         dockerfile="Dockerfile", original_text=original, optimized_text=optimized, pipeline="fuse,cleanup",
-        original=ImageFacts("dopt-none/original:x", "sha256:none-original", 600 << 20, 9, 40.0),
-        optimized=ImageFacts("dopt-none/optimized:x", "sha256:none-optimized", 200 << 20, 5, 30.0),
+        original=ImageFacts("dopt-none/original:x", "sha256:none-original", 600_000_000, 9, 40.0),
+        optimized=ImageFacts("dopt-none/optimized:x", "sha256:none-optimized", 200_000_000, 5, 30.0),
         applied=["[fuse] lines 2-3: fused 2 RUNs <b>bold</b>"], verified=True, backend="buildx")
     if prediction is not None:
         out.prediction = prediction

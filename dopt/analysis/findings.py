@@ -826,13 +826,16 @@ def _apt_lists(facts: Facts) -> None:
         installs = [o for o in rf.ops if o.manager == "apt" and o.action in ("install", "upgrade",
                                                                              "dist-upgrade", "build-dep")]
         updates = [o for o in rf.ops if o.manager == "apt" and o.action == "update"]
-        if not (installs or updates) or rf.is_mounted("/var/lib/apt/lists"):
+        # the lists land in the layer of the RUN that ran `apt-get update`; an install in a
+        # later RUN adds none, so it is reported once, where removing them saves space
+        if not updates or rf.is_mounted("/var/lib/apt/lists"):
             continue
         if _cleans(rf, "apt", "clean-lists"):
             continue
-        op = installs[0] if installs else updates[0]
+        op = updates[0]
+        later = "" if installs else " (and join the install that follows to it)"
         facts.emit_op(DO201, rf, op, f"`{_show(op)}` leaves /var/lib/apt/lists in the layer; add "
-                                     f"`rm -rf /var/lib/apt/lists/*` to this RUN",
+                                     f"`rm -rf /var/lib/apt/lists/*` to this RUN{later}",
                       savings_mb=CACHE_HEURISTIC_MB["apt-lists"], savings_basis=HEURISTIC_BASIS)
 
 

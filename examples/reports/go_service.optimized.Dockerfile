@@ -1,5 +1,5 @@
 # Optimized by dopt 0.1.0 (pipeline: reorder,split,lower,fuse,cleanup<no-recommends>); passes applied: split, fuse, cleanup.
-# Verified on a real engine against the original: 17/17 checks passed; 1765 MB -> 9 MB.
+# Verified on a real engine against the original: 17/17 checks passed; 1850 MB -> 10 MB.
 # Time-zone service, as it grew: the Go toolchain image ships, with the
 # sources, the build cache and a few tools installed along the way.
 FROM golang:1.19 AS builder

@@ -1,5 +1,5 @@
 # Optimized by dopt 0.1.0 (pipeline: reorder,split,lower,fuse,cleanup<no-recommends>); passes applied: split, lower, fuse, cleanup.
-# Verified on a real engine against the original: 16/16 checks passed; 1037 MB -> 414 MB.
+# Verified on a real engine against the original: 16/16 checks passed; 1088 MB -> 434 MB.
 # Inventory service, as it grew: the JDK image ships, with Maven and
 # friends installed "just in case", sources and class files left in /app.
 FROM eclipse-temurin:17-jdk AS builder

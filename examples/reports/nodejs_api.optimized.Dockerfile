@@ -1,5 +1,5 @@
 # Optimized by dopt 0.1.0 (pipeline: reorder,split,lower,fuse,cleanup<no-recommends>); passes applied: reorder, split, lower, fuse, cleanup.
-# Verified on a real engine against the original: 18/18 checks passed; 1406 MB -> 418 MB.
+# Verified on a real engine against the original: 18/18 checks passed; 1474 MB -> 438 MB.
 # Accounts API, as it grew: full node image, build toolchain and dev
 # dependencies shipped, sources copied before npm install, npm cache kept.
 FROM node:18 AS builder

@@ -1,5 +1,5 @@
 # Optimized by dopt 0.1.0 (pipeline: reorder,split,lower,fuse,cleanup<no-recommends>); passes applied: reorder, split, lower, fuse, cleanup.
-# Verified on a real engine against the original: 19/19 checks passed; 1511 MB -> 503 MB.
+# Verified on a real engine against the original: 19/19 checks passed; 1585 MB -> 527 MB.
 # Classifier service, as it grew: one stage on the full python image, every
 # tool installed in its own step, the whole context copied before the
 # dependencies are installed, and every cache left in the image.

@@ -186,6 +186,24 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
+# An error shows the line up to this many characters after the caret (a minified 2 MB RUN
+# should not print 2 MB to the terminal).
+_SHOWN_AFTER_CARET = 120
+# Control characters in error text are shown as their Unicode pictures (one column each, so the
+# caret stays aligned): a raw CR or ESC from a hostile file would rewrite the user's terminal.
+_CONTROLS = {c: 0x2400 + c for c in range(0x20) if c != 0x09}
+_CONTROLS[0x7F] = 0x2421
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters (but tabs) replaced by their pictures.
+
+    >>> _visible("FROM a\\rRUN x\\x1b[2J")
+    'FROM a\u240dRUN x\u241b[2J'
+    """
+    return text.translate(_CONTROLS)
+
+
 class _Reader:
     def __init__(self, text: str, path: str | None):
         self.text = text
@@ -206,8 +224,16 @@ class _Reader:
     def error(self, message: str, line_index: int, column: int = 0,
               expected: str | None = None) -> DockerfileSyntaxError:
         line_text = self.body(line_index) if 0 <= line_index < len(self.lines) else None
-        return DockerfileSyntaxError(message, path=self.path, line=line_index + 1,
-                                     column=column + 1, line_text=line_text, expected=expected)
+        if line_text is not None:
+            if len(line_text) > column + _SHOWN_AFTER_CARET:
+                line_text = line_text[: column + _SHOWN_AFTER_CARET] + "..."
+            line_text = _visible(line_text)
+            if "\r" in self.text and "\n" not in self.text.rstrip("\r"):
+                message += (" (the file's lines end in a bare CR, as on classic Mac OS; BuildKit splits "
+                            "lines on LF only, so the whole file is one line)")
+        return DockerfileSyntaxError(_visible(message), path=self.path, line=line_index + 1,
+                                     column=column + 1, line_text=line_text,
+                                     expected=_visible(expected) if expected else expected)
 
     def trim_continuation(self, s: str) -> tuple[str, bool]:
         """(``s`` without a trailing ``ESC [ \\t]*``, whether the line ends the instruction).
@@ -719,8 +745,15 @@ class _Lowerer:
     def unknown_instruction(self, keyword: str, offset: int = 0) -> DockerfileSyntaxError:
         import difflib
 
+        if not keyword.strip():
+            return self.error("an escape character continues this line into nothing: no instruction "
+                              "follows it", offset, expected="an instruction after the line continuation")
         close = difflib.get_close_matches(keyword.upper(), KEYWORDS, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]}?)" if close else ""
+        odd = sorted({ch for ch in keyword if ch.isspace() or ch in "\u200b\u200c\u200d\u2060\ufeff"})
+        if odd:
+            names = ", ".join(f"U+{ord(ch):04X}" for ch in odd)
+            hint += (f" (it holds {names}, a blank BuildKit does not split on; type a plain space)")
         return self.error(f"unknown instruction: {keyword}{hint}", offset,
                           expected="an instruction keyword (FROM, RUN, COPY, ...)")
 
@@ -1011,6 +1044,9 @@ def parse_text(text: str, path: str | None = None) -> ir.Dockerfile:
     >>> df.preamble[0].decls[0].name, str(df.stages[0].base)
     ('V', 'alpine:3.19')
     """
+    if not isinstance(text, str):
+        hint = " (decode it as UTF-8 first, or use parse_file)" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"parse_text needs the Dockerfile as str, got {type(text).__name__}{hint}")
     reader = _read(text, path)
     preamble: list[ir.Instruction] = []
     stages: list[ir.Stage] = []
@@ -1059,6 +1095,9 @@ def parse_file(path: str | Path) -> ir.Dockerfile:
         data = p.read_bytes()
     except OSError as e:
         raise UsageError(f"{p}: cannot read: {e.strerror or e}") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        raise UsageError(f"{p}: UTF-16/UTF-32 text (byte-order mark {data[:2].hex()}); Dockerfiles are "
+                         "UTF-8, re-save it as UTF-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -43,6 +43,8 @@ def print_ir(df: ir.Dockerfile) -> str:
     >>> print_ir(parse_text(text)) == text
     True
     """
+    if not isinstance(df, ir.Dockerfile):
+        raise TypeError(f"print_ir needs a dopt.ir.Dockerfile (from parse_text), got {type(df).__name__}")
     out: list[str] = [d.source for d in df.directives]
     for ins in df.instructions():
         chunk = print_instruction(ins, escape=df.escape, newline=df.newline)
@@ -362,6 +364,8 @@ def format_ir(df: ir.Dockerfile) -> str:
     >>> format_ir(parse_text("from alpine as build  \\n# note   \\nrun echo hi\\n"))
     'FROM alpine AS build\\n# note\\nRUN echo hi\\n'
     """
+    if not isinstance(df, ir.Dockerfile):
+        raise TypeError(f"print_ir needs a dopt.ir.Dockerfile (from parse_text), got {type(df).__name__}")
     out: list[str] = [d.source for d in df.directives]
     for ins in df.instructions():
         lead = _format_trivia(ins.leading)

@@ -250,7 +250,8 @@ def parse_script(text: str) -> Script:
         masked, spots = _mask_time(text)
         masked = _mask_dollar_paren(masked)
         found = _HEREDOC.findall(text) if "here-document" in first else []
-        heredocs = tuple(next(g for g in groups[1:] if g) for groups in found)
+        # `<<''` has an empty delimiter (the body ends at an empty line)
+        heredocs = tuple(next((g for g in groups[1:] if g), "") for groups in found)
         if found:
             # bashlex (unlike sh) wants a quoted delimiter repeated with its quotes
             masked += "\n" + "\n".join(groups[0] for groups in found) + "\n"
@@ -271,7 +272,35 @@ def parse_script(text: str) -> Script:
 def _bashlex_parse(text: str):
     import bashlex  # heavy-ish; only RUN analysis needs it
 
+    _guard_bashlex()
     return bashlex.parse(text)
+
+
+_GUARDED = False
+
+
+def _guard_bashlex() -> None:
+    """Make bashlex raise instead of looping forever on ``${`` with no ``}`` in a word.
+
+    bashlex's ``_paramexpand`` takes ``string.find('}')`` as the end of ``${...}``; on -1 it
+    restarts the word from offset 0, forever. Its tokenizer rejects an unclosed ``${``
+    outside quotes, but inside single quotes (``echo x'${'``, valid sh printing ``x${``)
+    the word reaches the expander: ``dopt compile``/``analyze`` hung on such a RUN.
+    """
+    global _GUARDED
+    if _GUARDED:
+        return
+    from bashlex import errors, subst
+
+    expand = subst._paramexpand
+
+    def guarded(parserobj, string, sindex):
+        if string.startswith("${", sindex) and string.find("}", sindex + 2) == -1:
+            raise errors.ParsingError("bad substitution: no closing '}'", string, sindex)
+        return expand(parserobj, string, sindex)
+
+    subst._paramexpand = guarded
+    _GUARDED = True
 
 
 def _bashlex_error(exc: Exception) -> str:

@@ -288,7 +288,7 @@ class _Words:
 
     def add_char(self, ch: str) -> None:
         if ch.isspace() and self.in_word:
-            if self.word:
+            if "".join(self.word):
                 self.words.append("".join(self.word))
                 self.word = []
                 self.in_word = False
@@ -308,7 +308,8 @@ class _Words:
         self.in_word = True
 
     def get(self) -> list[str]:
-        if self.in_word:
+        # BuildKit keeps a word only when it has characters: `''` alone is no word
+        if self.in_word and "".join(self.word):
             self.words.append("".join(self.word))
             self.word = []
             self.in_word = False
@@ -327,7 +328,7 @@ def process_word(word: str, env: Mapping[str, str] | None = None, *, escape: str
     """
     if not _needs_lexer(word, escape):
         return word
-    return _Lexer(word, env, escape, raw_quotes, raw_escapes, skip_unset).process()[0]
+    return _run(_Lexer(word, env, escape, raw_quotes, raw_escapes, skip_unset))[0]
 
 
 def process_words(text: str, env: Mapping[str, str] | None = None, *, escape: str = "\\",
@@ -340,7 +341,29 @@ def process_words(text: str, env: Mapping[str, str] | None = None, *, escape: st
     """
     if not _needs_lexer(text, escape):
         return text.split()
-    return _Lexer(text, env, escape, raw_quotes, raw_escapes, skip_unset).process()[1]
+    return _run(_Lexer(text, env, escape, raw_quotes, raw_escapes, skip_unset))[1]
+
+
+# Nesting the lexer follows with recursion; deeper than this is refused (Python's own limit
+# would end in a RecursionError traceback, and no real Dockerfile nests ${...} this deep).
+MAX_NESTING = 200
+
+
+def _run(lexer: _Lexer) -> tuple[str, list[str]]:
+    if lexer.s.count("${") > MAX_NESTING:
+        depth = deepest = 0
+        for i, ch in enumerate(lexer.s):
+            if ch == "{" and i and lexer.s[i - 1] == "$":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch == "}":
+                depth = max(depth - 1, 0)
+        if deepest > MAX_NESTING:
+            raise WordError(f"${{...}} nested {deepest} deep; dopt reads at most {MAX_NESTING} levels")
+    try:
+        return lexer.process()
+    except RecursionError:  # a very deep nesting the count above did not see (quotes, escapes)
+        raise WordError(f"substitutions nested too deeply (more than Python's recursion limit)") from None
 
 
 def _needs_lexer(text: str, escape: str) -> bool:

@@ -161,7 +161,8 @@ def run(args) -> int:
             from dopt.files import write_atomic
             from dopt.report.tty import render_text
 
-            write_atomic(args.output, render_text(doc, quiet=args.quiet, verbose=args.verbose) + "\n")
+            write_atomic(args.output, render_text(doc, quiet=args.quiet, verbose=args.verbose) + "\n",
+                         inputs=tuple(args.files))
         else:
             from dopt.report.tty import print_report
 
@@ -186,7 +187,7 @@ def run(args) -> int:
     if args.output:
         from dopt.files import write_atomic
 
-        write_atomic(args.output, text)
+        write_atomic(args.output, text, inputs=tuple(args.files))
         if not args.quiet:
             s = doc["summary"]
             print(f"dopt: wrote {args.output} ({s['findings']} findings in {s['files']} files)", file=sys.stderr)

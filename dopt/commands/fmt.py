@@ -15,16 +15,13 @@ Example::
 from __future__ import annotations
 
 import difflib
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 HELP = "format a Dockerfile canonically without changing its meaning"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("file", help="the Dockerfile to format")
+    parser.add_argument("file", help="the Dockerfile to format ('-' reads standard input)")
     parser.add_argument("--check", action="store_true", help="exit 1 if formatting would change the file")
     parser.add_argument("--diff", action="store_true", help="print a unified diff instead of the text")
     out = parser.add_mutually_exclusive_group()
@@ -69,51 +66,36 @@ def format_text(text: str, path: str | None = None) -> str:
     return out
 
 
-def _write_atomic(target: Path, text: str) -> None:
-    directory = target.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args) -> int:
     from dopt.errors import UsageError
-    from dopt.frontend import parse_file
+    from dopt.files import read_dockerfile, same_file, write_atomic
 
-    path = Path(args.file)
-    df = parse_file(path)  # clear errors for a missing file, a directory, bad bytes
-    text = path.read_bytes().decode("utf-8")
-    formatted = format_text(text, str(path))
+    name = args.file
+    if name == "-" and args.in_place:
+        raise UsageError("--in-place needs a file, not standard input")
+    if args.output and name != "-" and same_file(args.output, name):
+        raise UsageError(f"{args.output}: is the input file; use --in-place to rewrite it")
+    # read once: a pipe (``dopt fmt <(...)``) cannot be read twice; a byte-order mark is kept
+    # as written, since it is part of the text the printer gives back
+    text = read_dockerfile(name, keep_bom=True)
+    shown = "<stdin>" if name == "-" else name
+    formatted = format_text(text, shown)
     changed = formatted != text
     if args.diff:
         sys.stdout.writelines(difflib.unified_diff(
             text.splitlines(keepends=True), formatted.splitlines(keepends=True),
-            fromfile=f"a/{path}", tofile=f"b/{path}"))
+            fromfile=f"a/{shown}", tofile=f"b/{shown}"))
     if args.check:
         if changed:
-            print(f"{path}: would be reformatted", file=sys.stderr)
+            print(f"{shown}: would be reformatted", file=sys.stderr)
         return 1 if changed else 0
     if args.in_place:
         if changed:
-            _write_atomic(path, formatted)
+            write_atomic(name, formatted)
         return 0
     if args.output:
-        out = Path(args.output)
-        if out.is_dir():
-            raise UsageError(f"{out}: is a directory")
-        if out.resolve() == path.resolve():
-            raise UsageError(f"{out}: is the input file; use --in-place to rewrite it")
-        _write_atomic(out, formatted)
+        write_atomic(args.output, formatted, inputs=(name,))
         return 0
     if not args.diff:
         sys.stdout.write(formatted)
-    del df
     return 0

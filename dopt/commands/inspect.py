@@ -65,25 +65,24 @@ def _rules(args) -> dict[str, str]:
     return rules
 
 
-def _write(path: str, text: str) -> None:
-    from dopt.errors import DoptError
+def _write(path: str, text: str, inputs: tuple = ()) -> None:
+    """Write a report: ``-`` is standard output, anything else an atomic write that never
+    replaces one of the ``inputs`` (the archive, the Dockerfile) or a device like /dev/null."""
+    from dopt.files import write_atomic
 
     if path == "-":
         sys.stdout.write(text)
         return
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise DoptError(f"cannot write {path}: {e.strerror}") from None
+    write_atomic(path, text, inputs=inputs)
 
 
 def run(args) -> int:
     from dopt.images import analyze
 
     rules = _rules(args) if args.ci else None
+    # files this command reads (an image name that is not a path is not one)
+    inputs = tuple(p for p in (args.image, args.dockerfile, args.base_image, args.ci_config)
+                   if p and os.path.lexists(p))
     report = analyze(args.image, base_layers=args.base_layer or None, base_image=args.base_image,
                      dockerfile=args.dockerfile, largest=max(args.top, 20))
     doc = report.to_dict()
@@ -95,11 +94,11 @@ def run(args) -> int:
         doc["ci"] = {"passed": all(r.status != "fail" for r in results),
                      "rules": [r.to_dict() for r in results]}
     if args.json:
-        _write(args.json, json.dumps(doc, indent=2) + "\n")
+        _write(args.json, json.dumps(doc, indent=2) + "\n", inputs)
     if args.output:
         from dopt.images.html import render_html
 
-        _write(args.output, render_html(doc))
+        _write(args.output, render_html(doc), inputs)
     if args.json != "-":
         from dopt.images.terminal import print_report
 

@@ -119,10 +119,12 @@ def render_tree(df) -> str:
 
 
 def run(args) -> int:
+    from dopt.files import read_dockerfile
     from dopt.frontend import parse_file, parse_text, to_buildkit
 
     if args.file == "-":
-        df = parse_text(sys.stdin.read(), "<stdin>")
+        # bytes, not sys.stdin.read(): text mode would turn CRLF into LF and guess the encoding
+        df = parse_text(read_dockerfile("-", keep_bom=True), "<stdin>")
     else:
         df = parse_file(args.file)
     if args.format == "tree":

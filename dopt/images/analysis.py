@@ -24,6 +24,7 @@ from dopt.images.report import (
 )
 from dopt.images.scan import LayerScan, scan_layer
 from dopt.images.source import ImageSource, NotAnImage, open_image
+from dopt.images.streams import CorruptStream
 from dopt.images.tarstream import NotATar
 from dopt.images.tree import WHITEOUT, FileTree
 
@@ -181,12 +182,10 @@ def _map_dockerfile(report: ImageReport, dockerfile: str) -> int:
         from dopt.frontend import parse_text
     except ImportError as e:  # pragma: no cover - the front end ships with dopt
         raise DoptError(f"--dockerfile needs dopt's Dockerfile front end ({e})") from None
-    try:
-        with open(dockerfile, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise DoptError(f"cannot read {dockerfile}: {e.strerror}") from None
-    df = parse_text(text, path=dockerfile)
+    from dopt.files import read_dockerfile
+
+    # one-line errors for a missing, unreadable or non-UTF-8 file; CRLF kept as written
+    df = parse_text(read_dockerfile(dockerfile), path=dockerfile)
     stage = df.final_stage
     if stage is None:
         raise DoptError(f"{dockerfile}: no FROM, so no layers to map")
@@ -231,7 +230,13 @@ def analyze(source, *, base_layers: list[str] | None = None, base_image: str | N
                 scans[key] = scan_layer(stream, key, compression)
             except NotATar as e:
                 broken[key] = str(e)  # fatal only if the manifest references this blob
-                stream.drain()
+                try:
+                    stream.drain()
+                except CorruptStream as e2:
+                    broken[key] = f"{e}; {e2}"
+            except CorruptStream as e:
+                # the archive reader skips the rest of this member; nothing to drain
+                broken[key] = str(e)
     finally:
         if owned:
             src.close()

@@ -28,11 +28,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import stat
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from dopt.errors import DoptError, EngineUnavailable
-from dopt.images.streams import ChunkStream, FileWindow, Stream, compression_of, decompressed
+from dopt.images.streams import ChunkStream, CorruptStream, FileWindow, Stream, compression_of, decompressed
 from dopt.images.tarstream import BLOCK, ZERO_BLOCK, NotATar, TarReader, _checksum_ok
 
 JSON_LIMIT = 64 << 20  # a config or manifest is kilobytes; anything bigger is not one
@@ -192,9 +194,40 @@ def _load_json(data: bytes, what: str) -> dict | list:
         raise NotAnImage(f"{what} is not valid JSON ({e.msg})") from None
 
 
-def _blob_key(digest: str) -> str:
+# OCI's digest grammar: algorithm ":" encoded. Anything else (``sha256:../../etc/passwd``)
+# would name a file outside the layout.
+_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+
+
+def _blob_key(digest) -> str:
+    """The layout path of a blob, for a well-formed digest only.
+
+    >>> _blob_key("sha256:ab12")
+    'blobs/sha256/ab12'
+    >>> _blob_key("sha256:../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    dopt.images.source.NotAnImage: invalid blob digest 'sha256:../../etc/passwd'
+    """
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        raise NotAnImage(f"invalid blob digest {digest!r}")
     algo, _, hexpart = digest.partition(":")
     return f"blobs/{algo}/{hexpart}"
+
+
+def _dict(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise NotAnImage(f"{what} is not a JSON object")
+    return value
+
+
+def _list_of(value, kind, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+        name = "objects" if kind is dict else "strings"
+        raise NotAnImage(f"{what} is not a list of {name}")
+    return value
 
 
 def _host_arch() -> str:
@@ -205,12 +238,14 @@ def _host_arch() -> str:
 def _pick_manifest(index: dict, read_json, reference: str) -> dict:
     """Descend an OCI index to one image manifest: the host platform, else the first real image."""
     seen = 0
+    index = _dict(index, f"{reference}: index.json")
     while index.get("mediaType") in INDEX_TYPES or "manifests" in index:
         seen += 1
         if seen > 8:
             raise NotAnImage(f"{reference}: index nesting too deep")
+        manifests = _list_of(index.get("manifests"), dict, f"{reference}: the index's manifests")
         candidates = [
-            m for m in index.get("manifests") or []
+            m for m in manifests
             # BuildKit attestation manifests are tagged unknown/unknown.
             if (m.get("platform") or {}).get("os") != "unknown"
         ]
@@ -219,10 +254,25 @@ def _pick_manifest(index: dict, read_json, reference: str) -> dict:
         arch = _host_arch()
         chosen = next((m for m in candidates
                        if (m.get("platform") or {}).get("architecture") == arch), candidates[0])
-        index = read_json(_blob_key(chosen["digest"]))
+        try:
+            key = _blob_key(chosen.get("digest"))
+        except NotAnImage as e:
+            raise NotAnImage(f"{reference}: index entry: {e}") from None
+        index = read_json(key)
         if not isinstance(index, dict):
             raise NotAnImage(f"{reference}: manifest {chosen['digest']} is not a JSON object")
     return index
+
+
+def _check_config(raw: dict, reference: str) -> None:
+    """The config fields the analysis reads have the types the image spec gives them."""
+    for name, kind in (("config", dict), ("rootfs", dict)):
+        if raw.get(name) is not None and not isinstance(raw[name], kind):
+            raise NotAnImage(f"{reference}: image config field {name!r} is not a JSON object")
+    _list_of((raw.get("rootfs") or {}).get("diff_ids"), str, f"{reference}: image config rootfs.diff_ids")
+    _list_of(raw.get("history"), dict, f"{reference}: image config history")
+    env = (raw.get("config") or {}).get("Env")
+    _list_of(env, str, f"{reference}: image config Env")
 
 
 class _Resolver:
@@ -238,14 +288,17 @@ class _Resolver:
             manifests = self.read_json("manifest.json")
             if not isinstance(manifests, list) or not manifests:
                 raise NotAnImage(f"{src.reference}: manifest.json lists no image")
+            manifests = _list_of(manifests, dict, f"{src.reference}: manifest.json")
             entry = manifests[0]
             for m in manifests:  # a multi-image save: prefer the one the user named
                 if src.reference in (m.get("RepoTags") or []):
                     entry = m
             config_key = entry.get("Config", "")
+            if not isinstance(config_key, str) or not config_key:
+                raise NotAnImage(f"{src.reference}: manifest.json names no config file")
             raw = self.read_json(config_key)
-            layer_keys = list(entry.get("Layers") or [])
-            src.repo_tags = list(entry.get("RepoTags") or [])
+            layer_keys = list(_list_of(entry.get("Layers"), str, f"{src.reference}: manifest.json Layers"))
+            src.repo_tags = [t for t in entry.get("RepoTags") or [] if isinstance(t, str)]
             base = os.path.basename(config_key)
             hexpart = base[:-5] if base.endswith(".json") else base
             src.image_id = f"sha256:{hexpart}"
@@ -253,12 +306,16 @@ class _Resolver:
         elif has("index.json"):
             index = self.read_json("index.json")
             manifest = _pick_manifest(index, self.read_json, src.reference)
-            config_digest = (manifest.get("config") or {}).get("digest", "")
+            config_digest = (_dict(manifest.get("config") or {}, f"{src.reference}: the manifest's config")
+                             .get("digest", ""))
             if not config_digest:
                 raise NotAnImage(f"{src.reference}: image manifest has no config")
-            raw = self.read_json(_blob_key(config_digest))
-            blobs = list(manifest.get("layers") or [])
-            layer_keys = [_blob_key(b.get("digest", "")) for b in blobs]
+            try:
+                raw = self.read_json(_blob_key(config_digest))
+                blobs = list(_list_of(manifest.get("layers"), dict, f"{src.reference}: the manifest's layers"))
+                layer_keys = [_blob_key(b.get("digest", "")) for b in blobs]
+            except NotAnImage as e:
+                raise NotAnImage(str(e) if str(e).startswith(src.reference) else f"{src.reference}: {e}") from None
             src.image_id = config_digest
             for m in index.get("manifests") or []:
                 tag = (m.get("annotations") or {}).get("io.containerd.image.name") \
@@ -269,6 +326,7 @@ class _Resolver:
             raise NotAnImage(f"{src.reference}: not an image (no manifest.json or index.json)")
         if not isinstance(raw, dict):
             raise NotAnImage(f"{src.reference}: image config is not a JSON object")
+        _check_config(raw, src.reference)
         config = ImageConfig(raw)
         diff_ids = config.diff_ids
         if diff_ids and len(diff_ids) != len(layer_keys):
@@ -308,6 +366,11 @@ class TarImage(ImageSource):
         if self._consumed and not self.rewindable:
             raise DoptError(f"{self.reference}: the image stream can be read only once")
         stream = self._open_stream()
+        try:
+            # `docker save | gzip > image.tar.gz`: the archive itself may be compressed
+            stream, _ = decompressed(stream)
+        except CorruptStream as e:
+            raise NotAnImage(f"{self.reference}: {e}") from None
         reader = TarReader(stream, what=self.reference)
         try:
             for entry in reader:
@@ -327,6 +390,8 @@ class TarImage(ImageSource):
                 # anything else (attestation blobs, VERSION files) is skipped unread
         except NotATar as e:
             raise NotAnImage(f"{self.reference}: not an image archive ({e})") from None
+        except CorruptStream as e:
+            raise NotAnImage(f"{self.reference}: {e}") from None
         finally:
             close = getattr(stream, "close", None)
             if close:
@@ -360,9 +425,15 @@ class ArchiveFile(TarImage):
             self._fd = os.open(path, os.O_RDONLY)
         except OSError as e:
             raise ImageNotFound(f"cannot open {path}: {e.strerror}") from None
-        size = os.fstat(self._fd).st_size
-        super().__init__(reference or path, lambda: FileWindow(self._fd, 0, size))
-        self.rewindable = True  # a file can be walked again: metadata first, then layers
+        st = os.fstat(self._fd)
+        if stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            size = st.st_size
+            super().__init__(reference or path, lambda: FileWindow(self._fd, 0, size))
+            self.rewindable = True  # a file can be walked again: metadata first, then layers
+        else:
+            # a pipe (`dopt inspect <(docker save app)`, /dev/stdin): read once, front to back
+            fd = self._fd
+            super().__init__(reference or path, lambda: ChunkStream(lambda: os.read(fd, 1 << 20)))
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -381,10 +452,22 @@ class OCILayoutDir(ImageSource):
         if not os.path.isfile(os.path.join(path, "index.json")):
             raise NotAnImage(f"{path}: a directory without index.json is not an OCI image layout")
 
-    def _read_json(self, key: str):
+    def _open_blob(self, key: str, what: str) -> int:
+        """A descriptor for a regular file of the layout; a FIFO or device is refused, not waited on."""
         full = os.path.join(self.path, key)
         try:
-            with open(full, "rb") as f:
+            fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError as e:
+            raise NotAnImage(f"{self.reference}: {what} {key}: {e.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise NotAnImage(f"{self.reference}: {what} {key} is not a regular file")
+        return fd
+
+    def _read_json(self, key: str):
+        fd = self._open_blob(key, "cannot read")
+        try:
+            with os.fdopen(fd, "rb") as f:
                 data = f.read(JSON_LIMIT + 1)
         except OSError as e:
             raise NotAnImage(f"{self.reference}: cannot read {key}: {e.strerror}") from None
@@ -403,11 +486,7 @@ class OCILayoutDir(ImageSource):
             if layer.key in done:
                 continue
             done.add(layer.key)
-            full = os.path.join(self.path, layer.key)
-            try:
-                fd = os.open(full, os.O_RDONLY)
-            except OSError as e:
-                raise NotAnImage(f"{self.reference}: layer blob {layer.key}: {e.strerror}") from None
+            fd = self._open_blob(layer.key, "layer blob")
             try:
                 window = FileWindow(fd, 0, os.fstat(fd).st_size)
                 if layer.blob_size is None:

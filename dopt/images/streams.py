@@ -25,6 +25,8 @@ import os
 import zlib
 from typing import Callable, Iterable
 
+from dopt.errors import DoptError
+
 CHUNK = 1 << 20  # 1 MiB: big enough that per-call overhead vanishes, small enough to stay in cache
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -188,27 +190,42 @@ class ChunkStream(Stream):
         return self._buf[self._off:self._off + n]
 
 
+class CorruptStream(DoptError):
+    """Compressed data that does not decompress: corrupt or truncated gzip/zstd."""
+
+
 def _gzip_pull(raw: Stream) -> Callable[[], bytes]:
     # Concatenated gzip members are legal (pigz, some registries); start a new
-    # decompressor whenever one member ends and input remains.
-    state = {"d": zlib.decompressobj(wbits=31)}
+    # decompressor whenever one member ends and input remains. Each call inflates at
+    # most CHUNK bytes (``max_length``): one 1 MiB read of a gzip bomb is 1 GiB of zeros.
+    state = {"d": zlib.decompressobj(wbits=31), "pending": b""}
+
+    def inflate(d, data: bytes) -> bytes:
+        try:
+            out = d.decompress(data, CHUNK)
+        except zlib.error as e:
+            raise CorruptStream(f"corrupt gzip data ({e})") from None
+        state["pending"] = d.unconsumed_tail
+        return out
 
     def pull() -> bytes:
         while True:
             d = state["d"]
-            if d.eof:
+            if state["pending"]:
+                out = inflate(d, state["pending"])
+            elif d.eof:
                 rest = d.unused_data
                 if not rest:
                     rest = raw.read(CHUNK)
                 if not rest or not rest.strip(b"\0"):
                     return b""
                 state["d"] = d = zlib.decompressobj(wbits=31)
-                out = d.decompress(rest)
+                out = inflate(d, rest)
             else:
                 chunk = raw.read(CHUNK)
                 if not chunk:
-                    return d.flush()
-                out = d.decompress(chunk)
+                    raise CorruptStream("truncated gzip data (the stream ends inside a member)")
+                out = inflate(d, chunk)
             if out:
                 return out
 
@@ -228,7 +245,14 @@ def _zstd_pull(raw: Stream) -> Callable[[], bytes]:
             return raw.read(CHUNK if n is None or n < 0 else n)
 
     reader = zstandard.ZstdDecompressor().stream_reader(_Raw(), read_size=CHUNK, read_across_frames=True)
-    return lambda: reader.read(CHUNK)
+
+    def pull() -> bytes:
+        try:
+            return reader.read(CHUNK)
+        except zstandard.ZstdError as e:
+            raise CorruptStream(f"corrupt zstd data ({e})") from None
+
+    return pull
 
 
 def compression_of(head: bytes) -> str:

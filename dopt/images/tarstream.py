@@ -28,6 +28,9 @@ from dopt.images.streams import Stream
 
 BLOCK = 512
 ZERO_BLOCK = bytes(BLOCK)
+# The largest GNU long-name/long-link or PAX header read into memory (Go's archive/tar has the
+# same limit): real ones hold a path or a few xattrs; a claimed 4 GB one is a memory bomb.
+SPECIAL_LIMIT = 1 << 20
 
 # tar typeflag -> our one-letter kind. Anything else (contiguous files '7') is a file.
 KINDS = {
@@ -97,16 +100,26 @@ def _checksum_ok(block: bytes) -> bool:
 
 
 def _pax_records(data: bytes) -> dict[str, str]:
+    """The ``key=value`` records of a PAX header.
+
+    >>> _pax_records(b"11 path=ab\\n")
+    {'path': 'ab'}
+    """
     out: dict[str, str] = {}
     pos = 0
     while pos < len(data):
+        if not data[pos:].strip(b"\0"):
+            break  # NUL padding after the last record
         space = data.find(b" ", pos)
         if space < 0:
-            break
+            raise NotATar("corrupt PAX header (a record without a length)")
         try:
             length = int(data[pos:space])
         except ValueError:
-            break
+            raise NotATar(f"corrupt PAX header (record length {data[pos:space][:20]!r})") from None
+        # a length that does not move past its own digits would loop forever (or backwards)
+        if length <= space - pos + 1 or pos + length > len(data):
+            raise NotATar(f"corrupt PAX header (record length {length})")
         record = data[space + 1:pos + length - 1]  # drop the trailing newline
         key, _, value = record.partition(b"=")
         out[key.decode("utf-8", "replace")] = value.decode("utf-8", "surrogateescape")
@@ -153,7 +166,10 @@ class TarReader:
         global_pax: dict[str, str] = {}
         while True:
             if self._remaining or self._padding:
+                want = stream.position + self._remaining
                 stream.skip(self._remaining + self._padding)
+                if stream.position < want:
+                    raise NotATar(f"{self.what} is truncated (a member's content ends early)")
                 self._remaining = self._padding = 0
             start = stream.position
             block = stream.read(BLOCK)
@@ -175,9 +191,14 @@ class TarReader:
                 first = False
             flag = block[156:157]
             size = _number(block[124:136])
+            if size < 0:
+                raise NotATar(f"corrupt tar header (negative size {size})")
             self._remaining = size
             self._padding = (-size) % BLOCK
             if flag in (b"L", b"K", b"x", b"g"):
+                if size > SPECIAL_LIMIT:
+                    raise NotATar(f"corrupt tar header (a {size}-byte {flag.decode('latin-1')!r} header; "
+                                  f"at most {SPECIAL_LIMIT} are read)")
                 data = self.read_content(size)
                 if flag == b"L":
                     long_name = _text(data)
@@ -203,7 +224,10 @@ class TarReader:
                 name = merged.get("path", name)
                 link = merged.get("linkpath", link)
                 if "size" in merged:
-                    size = int(merged["size"])
+                    text = merged["size"].strip()
+                    if not text.isdigit():
+                        raise NotATar(f"corrupt PAX header (size {text[:20]!r})")
+                    size = int(text)
                     self._remaining = size
                     self._padding = (-size) % BLOCK
                 pax = {}

@@ -20,6 +20,20 @@ from dopt.images.html import human
 STATUS_STYLES = {"PASS": "green", "FAIL": "bold red", "SKIP": "blue"}
 
 
+# C0 and C1 control characters and DEL: an image is untrusted input, and a file name or a
+# history entry holding ESC sequences would otherwise retitle, clear or recolour the terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def _safe(text) -> str:
+    """``text`` with control characters written as ``\\xNN`` escapes.
+
+    >>> _safe("RUN \\x1b[31mred")
+    'RUN \\\\x1b[31mred'
+    """
+    return str(text).translate(_CONTROL)
+
+
 def _shorten(text: str, width: int = 90) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -65,7 +79,7 @@ def format_rows(doc: dict, top: int = 10) -> list[tuple[str, list[str], list[lis
                  for x in doc.get("special_files", [])]
     sections.append(("Secrets and setuid/setgid files", ["path", "finding", "layer", "in final image"],
                      findings[: max(top, 20)]))
-    return sections
+    return [(_safe(title), headers, [[_safe(c) for c in row] for row in rows]) for title, headers, rows in sections]
 
 
 def print_report(doc: dict, top: int = 10, file=None) -> None:

@@ -366,7 +366,11 @@ def _move_late_removals(instructions: list[Instruction], shells, ctx) -> list[In
                 break
         mentioned_before = creator is not None and any(_mentions(o, paths) for o in out[:creator])
         if (creator is None or mentioned_before or not isinstance(out[creator], Run)
-                or ctx.is_skipped(out[creator])):
+                or ctx.is_skipped(out[creator])
+                # a RUN that only deletes creates nothing
+                or _rm_only_paths(out[creator]) is not None
+                # its comments would have nowhere to go
+                or (ins.leading.strip() and pos == len(out) - 1)):
             pos += 1
             continue
         target = out[creator]

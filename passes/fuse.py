@@ -67,12 +67,18 @@ def _fuse_stage(instructions: list[Instruction], shells, ctx, index: int = 0, st
     out: list[Instruction] = []
     out_shell: list[tuple[str, ...]] = []
     merged_count: dict[int, int] = {}
+    # the original scripts of each fused RUN: the group is joined from them at once (re-joining
+    # the growing fused text with each next RUN parsed it again each time: quadratic)
+    scripts: dict[int, list[str]] = {}
     for ins, shell in zip(instructions, shells):
         prev = out[-1] if out else None
         merged = None
         if prev is not None:
             if isinstance(ins, Run) and isinstance(prev, Run) and ctx.option("runs", True):
-                merged = _try_runs(prev, ins, shell, ctx)
+                group = scripts.get(len(out) - 1)
+                merged = _try_runs(prev, ins, shell, ctx, group)
+                if merged is not None:  # both shell form now
+                    scripts[len(out) - 1] = (group or [prev.command.text]) + [ins.command.text]
             elif type(ins) is Env and type(prev) is Env and ctx.option("env", True):
                 merged = _try_env(prev, ins, ctx)
             elif type(ins) is Label and type(prev) is Label and ctx.option("labels", True):
@@ -96,7 +102,8 @@ def _flag_key(ins: Instruction) -> tuple:
     return tuple(sorted((f.name, f.value or "") for f in ins.flags))
 
 
-def _try_runs(a: Run, b: Run, shell, ctx) -> Run | None:
+def _try_runs(a: Run, b: Run, shell, ctx, group: list[str] | None = None) -> Run | None:
+    """``a`` (a RUN, or the RUN fused so far from the scripts in ``group``) fused with ``b``."""
     span = _span(a, b)
     where = f"lines {span.start_line}-{span.end_line}" if span else "these RUNs"
     if ctx.is_skipped(a) or ctx.is_skipped(b):
@@ -115,7 +122,7 @@ def _try_runs(a: Run, b: Run, shell, ctx) -> Run | None:
                     f"({' '.join(f.text() for f in a.flags) or 'none'} vs "
                     f"{' '.join(f.text() for f in b.flags) or 'none'})", span)
         return None
-    texts = [a.command.text, b.command.text]
+    texts = [*(group or [a.command.text]), b.command.text]
     joined, reason = join_scripts(texts, errexit=shell_has_errexit(shell))
     if joined is None:
         ctx.decline(f"not fusing {where}: {reason}", span)
